@@ -1,0 +1,44 @@
+"""What every subcommand shares: the resolved configuration and the store it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from gasp.config import Config, load_config
+from gasp.store import Server, open_server
+
+
+@dataclass
+class App:
+    """Built once per invocation by the root command; the store opens on first use."""
+
+    config_path: Path | None
+    debug: bool = False
+    _config: Config | None = None
+    _server: Server | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def server(self) -> Server:
+        if self._server is None:
+            username, password = self.config.credentials()
+            self._server = open_server(
+                self.config.database.url, username=username, password=password
+            )
+        return self._server
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+pass_app = click.make_pass_decorator(App)

@@ -1,0 +1,10 @@
+// Queue policy --priority: larger priority first, then smaller run numbers.
+function (doc) {
+  if (doc.type !== 'job' || !doc.passes) return;
+  for (var i = 0; i < doc.passes.length; i++) {
+    var p = doc.passes[i];
+    if (p.status === 'waiting') {
+      emit([-(p.priority || 0), doc.run, doc.module, p.pass], [p.rat_version, p.attempt || 1]);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+"""Fixtures shared by every test: real services, started by the tests themselves.
+
+Under ``CI=true`` a service that cannot be started fails the test instead of skipping it:
+a green CI run must mean every backend was exercised.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gasp.store import Database, Server, open_server
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ("embedded", "couchdb")
+
+
+def missing_service(reason: str) -> None:
+    """Skip a test that needs an absent service, except in CI where that is a failure."""
+    if IN_CI:
+        pytest.fail(f"required service missing under CI=true: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def couchdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real CouchDB-compatible server (pouchdb-server, in memory) on a loopback port."""
+    from tests.services.pouchdb_server import pouchdb_server_binary, running_pouchdb_server
+
+    if pouchdb_server_binary() is None:
+        missing_service("pouchdb-server is not installed (run the README's test command)")
+    with running_pouchdb_server(tmp_path_factory.mktemp("pouchdb")) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh server of the backend under test (what a site config would hold)."""
+    if backend == "couchdb":
+        return str(request.getfixturevalue("couchdb_url"))
+    return f"sqlite:{tmp_path / 'data'}"
+
+
+@pytest.fixture
+def server(store_url: str) -> Iterator[Server]:
+    srv = open_server(store_url)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def db(server: Server) -> Iterator[Database]:
+    """A new, empty database on the backend under test; deleted afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    database = server.create_database(name, revs_limit=10)
+    yield database
+    server.delete_database(name)
