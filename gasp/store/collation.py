@@ -47,6 +47,25 @@ def collate(a: Any, b: Any) -> int:
 
 
 def _encode(value: Any, out: bytearray) -> None:
+    # The common cases first, checked by exact type: this runs for every emitted row.
+    kind = type(value)
+    if kind is str:
+        out += _STRING
+        out += value.encode("utf-8", "surrogatepass").replace(b"\x00", _NUL_ESCAPED)
+        out += _STRING_END
+    elif kind is int and abs(value) < 2**53:
+        out += _NUMBER
+        out += _encode_number(float(value))
+    elif kind is list:
+        out += _ARRAY
+        for item in value:
+            _encode(item, out)
+        out += _END
+    else:
+        _encode_other(value, out)
+
+
+def _encode_other(value: Any, out: bytearray) -> None:
     if value is None:
         out += _NULL
     elif value is False:
@@ -75,10 +94,14 @@ def _encode(value: Any, out: bytearray) -> None:
         raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+_DOUBLE = struct.Struct(">d")
+_UINT64 = struct.Struct(">Q")
+
+
 def _encode_number(number: float) -> bytes:
     """IEEE-754 bits made to sort as the numbers do: flip the sign bit, or all bits if negative."""
     if number == 0.0:
         number = 0.0  # -0.0 and 0.0 are the same key
-    (bits,) = struct.unpack(">Q", struct.pack(">d", number))
+    (bits,) = _UINT64.unpack(_DOUBLE.pack(number))
     bits = bits ^ 0xFFFFFFFFFFFFFFFF if bits >> 63 else bits | 0x8000000000000000
-    return struct.pack(">Q", bits)
+    return _UINT64.pack(bits)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gasp.errors import StoreRefused
 
@@ -43,9 +43,12 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-@dataclass(frozen=True)
-class ViewRow:
-    """One row of a view: ``id`` is ``None`` for reduced rows."""
+class ViewRow(NamedTuple):
+    """One row of a view: ``id`` is ``None`` for reduced rows.
+
+    A named tuple rather than a dataclass: views stream millions of rows, and a tuple is
+    the cheapest object Python can build.
+    """
 
     id: str | None
     key: Any

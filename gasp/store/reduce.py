@@ -88,28 +88,41 @@ def group_key(key: Any, group_level: int) -> Any:
     return key
 
 
-def reduce_rows(
-    rows: Iterable[tuple[Any, bytes, Any]],
+def reduce_values(reduce_name: str, values: list[Any]) -> Any:
+    """Reduce the values of rows (first pass)."""
+    return _REDUCERS[reduce_name](values)
+
+
+def rereduce(reduce_name: str, partials: list[Any]) -> Any:
+    """Combine already reduced values, as CouchDB's rereduce does."""
+    if reduce_name == "_count":
+        return sum(partials)
+    return _REDUCERS[reduce_name](partials)
+
+
+def group_partials(
+    partials: Iterable[tuple[Any, bytes, Any]],
     reduce_name: str,
     group_level: int | None,
     sort_key: Callable[[Any], bytes],
 ) -> Iterator[tuple[Any, Any]]:
-    """Reduce ``(key, key sort bytes, value)`` rows, already in view order, group by group.
+    """Group ``(key, key sort bytes, partial)`` triples, one per distinct key in view order.
 
-    Streams: only one group's values are held at a time.
+    The partials are each the reduce of every row with that exact key (done in SQL for
+    ``_count``); this only merges neighbouring keys that share a group, holding one group's
+    partials at a time.
     """
-    reducer = _REDUCERS[reduce_name]
     level = 0 if group_level is None else group_level
     current: Any = None
     current_sort: bytes | None = None
-    values: list[Any] = []
-    for key, key_sort, value in rows:
+    pending: list[Any] = []
+    for key, key_sort, partial in partials:
         grouped = group_key(key, level)
         grouped_sort = key_sort if grouped is key else sort_key(grouped)
         if current_sort is not None and grouped_sort != current_sort:
-            yield current, reducer(values)
-            values = []
+            yield current, rereduce(reduce_name, pending)
+            pending = []
         current, current_sort = grouped, grouped_sort
-        values.append(value)
+        pending.append(partial)
     if current_sort is not None:
-        yield current, reducer(values)
+        yield current, rereduce(reduce_name, pending)

@@ -59,17 +59,18 @@ class EmbeddedDatabase(Database):
         return doc
 
     def get_many(self, doc_ids: Sequence[str]) -> list[Document | None]:
-        found: dict[str, Document] = {}
+        found: dict[str, str] = {}
         unique = list(dict.fromkeys(doc_ids))
         for start in range(0, len(unique), _MAX_SQL_VARIABLES):
             chunk = unique[start : start + _MAX_SQL_VARIABLES]
             marks = ",".join("?" * len(chunk))
-            for doc_id, body in self._conn.execute(
-                f"SELECT id, body FROM docs WHERE deleted = 0 AND id IN ({marks})", chunk
-            ):
-                found[doc_id] = json.loads(body)
-        # Each position gets its own copy: callers edit what they read.
-        return [json.loads(json.dumps(found[i])) if i in found else None for i in doc_ids]
+            found.update(
+                self._conn.execute(
+                    f"SELECT id, body FROM docs WHERE deleted = 0 AND id IN ({marks})", chunk
+                )
+            )
+        # Parsed per position, so that callers may edit each document they read.
+        return [json.loads(found[i]) if i in found else None for i in doc_ids]
 
     def put(self, doc: Document) -> str:
         if "_id" not in doc:

@@ -25,7 +25,10 @@ from gasp.store.design import DESIGN_PREFIX, view_sources
 from gasp.store.embedded.connection import write_transaction
 from gasp.store.jsmap import MapEngine
 from gasp.store.protocol import UNSET, ViewQuery, ViewRow
-from gasp.store.reduce import reduce_rows
+from gasp.store.reduce import group_partials, reduce_values
+
+# One encoder built once: json.dumps() with non-default separators builds a new one per call.
+_to_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 PAGE_ROWS = 1000
 INDEX_BATCH_DOCS = 2000
@@ -148,8 +151,8 @@ class ViewIndex:
                         sort_key(key),
                         doc_id,
                         n,
-                        json.dumps(key, separators=(",", ":")),
-                        json.dumps(value, separators=(",", ":")),
+                        _to_json(key),
+                        _to_json(value),
                     )
                     for (doc_id, _body), rows in zip(mapped, emitted, strict=True)
                     for n, (view, key, value) in enumerate(rows)
@@ -176,33 +179,27 @@ class ViewIndex:
 
     def _mapped(self, view_id: int, query: ViewQuery) -> Iterator[ViewRow]:
         skip, remaining = query.skip, query.limit
+        if remaining == 0:
+            return
         for bounds in _bounds_list(query):
-            for key_text, _key_sort, doc_id, value_text in self._scan(
-                view_id, bounds, query.descending
-            ):
-                if skip:
-                    skip -= 1
-                    continue
-                if remaining is not None:
-                    if remaining == 0:
-                        return
-                    remaining -= 1
-                yield ViewRow(doc_id, json.loads(key_text), json.loads(value_text))
-            if remaining == 0:
-                return
+            for page in self._pages(view_id, bounds, query.descending):
+                # One JSON parse per page rather than two per row.
+                parsed = json.loads("[" + ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page) + "]")
+                for (_k, _s, doc_id, _v, _n), (key, value) in zip(page, parsed, strict=True):
+                    if skip:
+                        skip -= 1
+                        continue
+                    yield ViewRow(doc_id, key, value)
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining == 0:
+                            return
 
-    def _scan(
+    def _pages(
         self, view_id: int, bounds: _Bounds, descending: bool
-    ) -> Iterator[tuple[str, bytes, str, str]]:
-        """Rows in order within ``bounds``, one page per query, resuming after the last."""
-        where = ["view_id = ?"]
-        params: list[Any] = [view_id]
-        if bounds.lower is not None:
-            where.append("sort_key >= ?" if bounds.lower_inclusive else "sort_key > ?")
-            params.append(bounds.lower)
-        if bounds.upper is not None:
-            where.append("sort_key <= ?" if bounds.upper_inclusive else "sort_key < ?")
-            params.append(bounds.upper)
+    ) -> Iterator[list[tuple[str, bytes, str, str, int]]]:
+        """Rows in order within ``bounds``, a page per query, each resuming after the last."""
+        where, params = _where(view_id, bounds)
         order = "DESC" if descending else "ASC"
         after = "<" if descending else ">"
         last: tuple[bytes, str, int] | None = None
@@ -217,8 +214,8 @@ class ViewIndex:
                 f"ORDER BY sort_key {order}, doc_id {order}, n {order} LIMIT ?",
                 [*args, PAGE_ROWS],
             ).fetchall()
-            for key_text, key_sort, doc_id, value_text, _n in page:
-                yield key_text, key_sort, doc_id, value_text
+            if page:
+                yield page
             if len(page) < PAGE_ROWS:
                 return
             last = (page[-1][1], page[-1][2], page[-1][4])
@@ -227,46 +224,70 @@ class ViewIndex:
         level = query.effective_group_level
         if query.keys is not None and level is None:
             raise StoreRefused("multi-key fetches for reduce views must use group=true")
-        if reduce == "_count" and level is None and query.keys is None:
-            total = self._count(view_id, _bounds_list(query)[0])
-            groups: Iterator[tuple[Any, Any]] = iter([(None, total)] if total else [])
-        else:
-            groups = self._groups(view_id, reduce, query, level)
         skip, remaining = query.skip, query.limit
-        for key, value in groups:
-            if skip:
-                skip -= 1
-                continue
-            if remaining is not None:
-                if remaining == 0:
-                    return
-                remaining -= 1
-            yield ViewRow(None, key, value)
-
-    def _groups(
-        self, view_id: int, reduce: str, query: ViewQuery, level: int | None
-    ) -> Iterator[tuple[Any, Any]]:
+        if remaining == 0:
+            return
         for bounds in _bounds_list(query):
-            rows = (
-                (json.loads(key_text), key_sort, json.loads(value_text))
-                for key_text, key_sort, _doc_id, value_text in self._scan(
-                    view_id, bounds, query.descending
-                )
-            )
-            yield from reduce_rows(rows, reduce, level, sort_key)
+            partials = self._partials(view_id, reduce, bounds, query.descending)
+            for key, value in group_partials(partials, reduce, level, sort_key):
+                if skip:
+                    skip -= 1
+                    continue
+                yield ViewRow(None, key, value)
+                if remaining is not None:
+                    remaining -= 1
+                    if remaining == 0:
+                        return
 
-    def _count(self, view_id: int, bounds: _Bounds) -> int:
-        where, params = ["view_id = ?"], [view_id]
-        if bounds.lower is not None:
-            where.append("sort_key >= ?" if bounds.lower_inclusive else "sort_key > ?")
-            params.append(bounds.lower)  # type: ignore[arg-type]
-        if bounds.upper is not None:
-            where.append("sort_key <= ?" if bounds.upper_inclusive else "sort_key < ?")
-            params.append(bounds.upper)  # type: ignore[arg-type]
-        (count,) = self._conn.execute(
-            f"SELECT count(*) FROM view_rows WHERE {' AND '.join(where)}", params
-        ).fetchone()
-        return int(count)
+    def _partials(
+        self, view_id: int, reduce: str, bounds: _Bounds, descending: bool
+    ) -> Iterator[tuple[Any, bytes, Any]]:
+        """One ``(key, sort bytes, reduced value)`` per distinct key, in view order.
+
+        ``_count`` is counted by SQLite per distinct key; the others reduce runs of rows
+        that share a key as the rows stream past.
+        """
+        if reduce == "_count":
+            yield from self._counts(view_id, bounds, descending)
+            return
+        run_key: Any = None
+        run_sort: bytes | None = None
+        run_values: list[Any] = []
+        for page in self._pages(view_id, bounds, descending):
+            parsed = json.loads("[" + ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page) + "]")
+            for (_k, key_sort, _d, _v, _n), (key, value) in zip(page, parsed, strict=True):
+                if key_sort != run_sort:
+                    if run_sort is not None:
+                        yield run_key, run_sort, reduce_values(reduce, run_values)
+                    run_key, run_sort, run_values = key, key_sort, []
+                run_values.append(value)
+        if run_sort is not None:
+            yield run_key, run_sort, reduce_values(reduce, run_values)
+
+    def _counts(
+        self, view_id: int, bounds: _Bounds, descending: bool
+    ) -> Iterator[tuple[Any, bytes, int]]:
+        where, params = _where(view_id, bounds)
+        order = "DESC" if descending else "ASC"
+        after = "<" if descending else ">"
+        last: bytes | None = None
+        while True:
+            clauses, args = list(where), list(params)
+            if last is not None:
+                clauses.append(f"sort_key {after} ?")
+                args.append(last)
+            page = self._conn.execute(
+                f"SELECT min(key), sort_key, count(*) FROM view_rows "
+                f"WHERE {' AND '.join(clauses)} GROUP BY sort_key ORDER BY sort_key {order} "
+                "LIMIT ?",
+                [*args, PAGE_ROWS],
+            ).fetchall()
+            keys = json.loads("[" + ",".join(key for key, _s, _c in page) + "]")
+            for key, (_k, key_sort, count) in zip(keys, page, strict=True):
+                yield key, key_sort, int(count)
+            if len(page) < PAGE_ROWS:
+                return
+            last = page[-1][1]
 
     def include_docs(self, rows: Sequence[ViewRow]) -> list[ViewRow]:
         """The rows with their documents (or the documents their values link to by _id)."""
@@ -291,6 +312,19 @@ def _linked_id(row: ViewRow) -> str | None:
     if isinstance(row.value, dict) and isinstance(row.value.get("_id"), str):
         return str(row.value["_id"])
     return row.id
+
+
+def _where(view_id: int, bounds: _Bounds) -> tuple[list[str], list[Any]]:
+    """SQL conditions selecting a view's rows within ``bounds``."""
+    where: list[str] = ["view_id = ?"]
+    params: list[Any] = [view_id]
+    if bounds.lower is not None:
+        where.append("sort_key >= ?" if bounds.lower_inclusive else "sort_key > ?")
+        params.append(bounds.lower)
+    if bounds.upper is not None:
+        where.append("sort_key <= ?" if bounds.upper_inclusive else "sort_key < ?")
+        params.append(bounds.upper)
+    return where, params
 
 
 def _bounds_list(query: ViewQuery) -> list[_Bounds]:

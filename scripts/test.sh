@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs on a fresh machine, then run lint, types and tests.
+#
+# Python packages go into ./.venv, npm packages into ./.tools; the services the tests use
+# (pouchdb-server, ...) are started on loopback by the tests themselves and stopped after.
+# Pass extra arguments through to pytest, e.g. `bash scripts/test.sh -k conformance`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Python packages (.venv)"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+
+step "npm packages (.tools): pouchdb-server"
+if [ ! -x .tools/node_modules/.bin/pouchdb-server ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+  fi
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error pouchdb-server@4.2.0
+fi
+
+step "ruff"
+.venv/bin/ruff check gasp tests bench
+.venv/bin/ruff format --check gasp tests bench
+
+step "mypy"
+.venv/bin/mypy
+
+step "pytest"
+exec .venv/bin/python -m pytest "$@"
