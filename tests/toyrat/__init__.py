@@ -1,0 +1,1 @@
+"""Tests of toyrat, the stand-in application, and of its shipped release."""
