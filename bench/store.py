@@ -28,9 +28,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gasp.store import Database, open_server  # noqa: E402
-from gasp.store.design import push_design_documents  # noqa: E402
-from gasp.views import design_documents  # noqa: E402
+from gasp.store import Database, open_server
+from gasp.store.design import push_design_documents
+from gasp.views import design_documents
 
 STATUSES = ["waiting", "waiting", "waiting", "submitted", "running", "completed", "failed"]
 MODULES = [f"Module{i:02d}" for i in range(20)]

@@ -21,6 +21,7 @@ from gasp.errors import ConfigError
 CONFIG_ENV = "GASP_CONFIG"
 LOCAL_CONFIG = Path("gasp.toml")
 DEFAULT_DATA_FOLDER = Path("gasp-data")
+EMBEDDED_DEFAULT = "embedded default"
 USERNAME_ENV = "GASP_DB_USERNAME"
 PASSWORD_ENV = "GASP_DB_PASSWORD"
 
@@ -58,7 +59,7 @@ class Config(_Section):
 
     site: SiteSection = SiteSection()
     database: DatabaseSection = DatabaseSection()
-    source: str = Field(default="embedded default", exclude=True)
+    source: str = Field(default=EMBEDDED_DEFAULT, exclude=True)
 
     def credentials(self) -> tuple[str | None, str | None]:
         """CouchDB credentials: the environment wins over the file, so files need no secret."""

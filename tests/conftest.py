@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gasp.store import Database, Server, open_server
+from tests.gasp_runner import GaspRunner, gasp_runner
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("embedded", "couchdb")
@@ -35,6 +36,12 @@ def couchdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         missing_service("pouchdb-server is not installed (run the README's test command)")
     with running_pouchdb_server(tmp_path_factory.mktemp("pouchdb")) as url:
         yield url
+
+
+@pytest.fixture
+def gasp(tmp_path: Path) -> GaspRunner:
+    """Run the real ``gasp`` command in the test's own folder."""
+    return gasp_runner(tmp_path)
 
 
 @pytest.fixture(params=BACKENDS)

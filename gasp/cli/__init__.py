@@ -12,8 +12,11 @@ from pathlib import Path
 import click
 
 from gasp import __version__
+from gasp.cli.catalog import catalog_group
 from gasp.cli.context import App
 from gasp.cli.db import db_group
+from gasp.cli.requests import exactly_command, requests_group
+from gasp.cli.submit import submit_group
 from gasp.errors import GaspError
 
 EXIT_BAD_INPUT = 2
@@ -38,7 +41,8 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.call_on_close(app.close)
 
 
-cli.add_command(db_group)
+for command in (db_group, catalog_group, submit_group, requests_group, exactly_command):
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

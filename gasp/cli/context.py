@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gasp.config import Config, load_config
-from gasp.store import Server, open_server
+from gasp.store import Database, Server, open_server
 
 
 @dataclass
@@ -34,6 +34,15 @@ class App:
                 self.config.database.url, username=username, password=password
             )
         return self._server
+
+    def database_for(self, kind: str) -> Database:
+        """The production or processing database this site's configuration names."""
+        name = (
+            self.config.database.production
+            if kind == "production"
+            else self.config.database.processing
+        )
+        return self.server.database(name)
 
     def close(self) -> None:
         if self._server is not None:

@@ -6,7 +6,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from gasp.catalog.files import read_catalogue
+from gasp.catalog.scan import make_production_catalogue
+from gasp.catalog.stored import upload_catalogue
 from gasp.cli.context import App, pass_app
+from gasp.config import EMBEDDED_DEFAULT
 from gasp.store.design import push_design_documents
 from gasp.views import design_documents
 
@@ -28,6 +32,20 @@ def db_init(app: App) -> None:
         written = push_design_documents(db, ddocs)
         note = f"{len(written)} design documents updated" if written else "design documents current"
         console.print(f"[bold]{name}[/bold]: ready ({note})")
+    if config.source == EMBEDDED_DEFAULT:
+        _load_toyrat_catalogues(app, console)
+
+
+def _load_toyrat_catalogues(app: App, console: Console) -> None:
+    """The embedded default runs the shipped toyrat release: make its examples submittable."""
+    from gasp.toyrat.release import release_dir, release_info
+
+    production = make_production_catalogue(release_dir())
+    processing = read_catalogue(release_dir() / str(release_info()["processing_catalog"]))
+    for catalogue in (production, processing):
+        changed = upload_catalogue(app.database_for(catalogue.kind), catalogue)
+        state = "loaded" if changed else "current"
+        console.print(f"toyrat {catalogue.rat_version} {catalogue.kind} catalogue: {state}")
 
 
 @db_group.command("info")

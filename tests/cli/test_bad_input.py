@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import GaspRunner
+from tests.gasp_runner import GaspRunner
 
 
 def _assert_one_clear_line(result: object, *fragments: str) -> None:
@@ -91,7 +91,7 @@ class _RefusingHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _refuse
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _refuse  # noqa: N815 (stdlib names)
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -7,7 +7,7 @@ from pathlib import Path
 from gasp import __version__
 from gasp.store import open_server
 from gasp.views import design_documents
-from tests.cli.conftest import GaspRunner
+from tests.gasp_runner import GaspRunner
 
 
 def test_version(gasp: GaspRunner) -> None:

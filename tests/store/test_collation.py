@@ -35,7 +35,7 @@ def reference(a: Any, b: Any) -> int:
     ra, rb = _rank(a), _rank(b)
     if ra != rb:
         return -1 if ra < rb else 1
-    if ra == 3 or ra == 4:
+    if ra in {3, 4}:
         return (a > b) - (a < b)
     if ra == 5:
         for x, y in zip(a, b, strict=False):

@@ -46,7 +46,7 @@ def test_read_modify_write_from_eight_processes(store_url: str, server: Server) 
         conflicts = pool.starmap(_increment, [(store_url, name, INCREMENTS)] * PROCESSES)
     final = db.get("counter")
     print(
-        f"\n{store_url.split(':')[0]}: {sum(conflicts)} conflicts for {PROCESSES * INCREMENTS} increments"
+        f"\n{store_url.split(':', maxsplit=1)[0]}: {sum(conflicts)} conflicts for {PROCESSES * INCREMENTS} increments"
     )
     assert final["n"] == PROCESSES * INCREMENTS
     assert final["_rev"].startswith(f"{PROCESSES * INCREMENTS + 1}-")

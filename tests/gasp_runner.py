@@ -1,4 +1,4 @@
-"""Running the real ``gasp`` command in a subprocess, in a folder of the test's own."""
+"""Running the real ``gasp`` command in a subprocess, as a user would."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 GaspRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def gasp(tmp_path: Path) -> GaspRunner:
-    """Run ``gasp ARGS...`` in ``tmp_path`` with no configuration inherited from outside."""
+def gasp_runner(folder: Path) -> GaspRunner:
+    """Run ``gasp ARGS...`` in ``folder`` with no configuration inherited from outside."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         environment = {
@@ -25,11 +22,11 @@ def gasp(tmp_path: Path) -> GaspRunner:
         environment.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "gasp", *args],
-            cwd=tmp_path,
+            cwd=folder,
             env=environment,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
             check=False,
         )
 

@@ -1,0 +1,38 @@
+"""Output file names and logical paths (DESIGN.md section 4, "Data document").
+
+``<module>_r<run>_s<subrun>_p<pass>[.<tag>].root``: ratds has no tag, ntuple ``.ntuple``,
+the other_* types the module's ``other_suffix``. Logical path:
+``<kind>/<module>/r<run rounded down to 100>/<file name>``.
+"""
+
+from __future__ import annotations
+
+DATA_TYPES = ("ratds", "ntuple", "soc", "other_ratds", "other_ntuple")
+
+
+def type_tag(data_type: str, other_suffix: str | None = None) -> str | None:
+    """The tag a data type adds to the file name, or None for ratds."""
+    if data_type == "ratds":
+        return None
+    if data_type in ("other_ratds", "other_ntuple"):
+        if not other_suffix:
+            raise ValueError(f"{data_type} needs the module's other_suffix")
+        return other_suffix
+    return data_type
+
+
+def file_name(
+    module: str,
+    run: int,
+    subrun: int,
+    pass_number: int,
+    data_type: str,
+    other_suffix: str | None = None,
+) -> str:
+    tag = type_tag(data_type, other_suffix)
+    stem = f"{module}_r{run}_s{subrun}_p{pass_number}"
+    return f"{stem}.{tag}.root" if tag else f"{stem}.root"
+
+
+def logical_path(kind: str, module: str, run: int, name: str) -> str:
+    return f"{kind}/{module}/r{run // 100 * 100}/{name}"

@@ -1,0 +1,50 @@
+"""Progress of long work: a rich bar on a terminal, plain lines otherwise (logs, CI, pipes).
+
+Plain lines go to standard error, at most one per tenth of the work or per five seconds,
+so a log of a long submission shows it moving without drowning in lines.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+Advance = Callable[[int], None]
+
+
+@contextmanager
+def progress(description: str, total: int, *, enabled: bool = True) -> Iterator[Advance]:
+    """Yield ``advance(n)``; show progress towards ``total`` while the block runs."""
+    if not enabled or total <= 0:
+        yield lambda _n: None
+        return
+    if sys.stderr.isatty():
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        ) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda n: bar.advance(task, n)
+        return
+    done = 0
+    last_fraction = -1
+    last_time = 0.0
+
+    def advance(n: int) -> None:
+        nonlocal done, last_fraction, last_time
+        done += n
+        fraction = done * 10 // total
+        now = time.monotonic()
+        if fraction != last_fraction or now - last_time > 5 or done == total:
+            print(f"{description}: {done}/{total}", file=sys.stderr, flush=True)
+            last_fraction, last_time = fraction, now
+
+    yield advance

@@ -1,0 +1,60 @@
+"""``.exactly`` lists: the (module, run, pass) a campaign created, one ``module run pass``
+line each. Request documents hold them compressed as run ranges per (module, pass), so a
+100,000-job request stays a small document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gasp.errors import InputError
+
+Triple = tuple[str, int, int]
+
+
+def format_lines(triples: Iterable[Triple]) -> str:
+    return "".join(f"{module} {run} {pass_number}\n" for module, run, pass_number in triples)
+
+
+def compress(triples: Iterable[Triple]) -> list[dict[str, Any]]:
+    """Group by (module, pass) and fold consecutive runs into ``[first, last]`` ranges."""
+    grouped: dict[tuple[str, int], list[int]] = {}
+    for module, run, pass_number in triples:
+        grouped.setdefault((module, pass_number), []).append(run)
+    result = []
+    for (module, pass_number), runs in grouped.items():
+        ranges: list[list[int]] = []
+        for run in sorted(set(runs)):
+            if ranges and run == ranges[-1][1] + 1:
+                ranges[-1][1] = run
+            else:
+                ranges.append([run, run])
+        result.append({"module": module, "pass": pass_number, "runs": ranges})
+    return result
+
+
+def expand(compressed: Iterable[dict[str, Any]]) -> Iterator[Triple]:
+    for group in compressed:
+        for first, last in group["runs"]:
+            for run in range(first, last + 1):
+                yield group["module"], run, group["pass"]
+
+
+def read_exactly(path: Path) -> list[Triple]:
+    """Parse an ``.exactly`` file; a bad line is an error naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    triples: list[Triple] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            raise InputError(f"{path}: line {number}: expected 'module run pass', got {raw!r}")
+        triples.append((parts[0], int(parts[1]), int(parts[2])))
+    return triples

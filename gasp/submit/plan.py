@@ -1,0 +1,117 @@
+"""From a validated request to the list of jobs it creates: pure, so it is tested alone.
+
+Rules (DESIGN.md section 6):
+
+* time: ``n_runs`` jobs of one subjob each, simulating ``t_run`` ``t_format`` of detector time;
+* number: ceil(n_ev / ev_per_run) jobs of one subjob; the last takes the remainder;
+* run: one job per run, ``n_runs`` subjobs each (default 1), under that run's conditions;
+* run_number: one job per run with ceil(n_ev / ev_per_run) subjobs of ev_per_run events,
+  the last taking the remainder.
+
+Generic modes (time, number) take the run numbers handed to them, which the caller
+allocates after the highest run already used by the module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gasp.catalog.model import ProductionCatalogue
+from gasp.submit.request_file import SECONDS_PER, RequestEntry, RequestFile
+
+GENERIC_MODES = ("time", "number")
+
+
+@dataclass(frozen=True)
+class SubjobPlan:
+    subrun: int
+    n_events: int | None = None
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """One (module, run) to create a pass of."""
+
+    entry: int
+    module: str
+    run: int
+    event_mode: str
+    priority: int
+    labels: tuple[str, ...]
+    template: Mapping[str, Any] | None
+    subjobs: tuple[SubjobPlan, ...] = field(default=())
+
+    @property
+    def n_events(self) -> int | None:
+        counts = [s.n_events for s in self.subjobs]
+        return None if any(c is None for c in counts) else sum(c for c in counts if c)
+
+    @property
+    def duration_s(self) -> float | None:
+        spans = [s.duration_s for s in self.subjobs]
+        return None if any(d is None for d in spans) else sum(d for d in spans if d)
+
+
+def split_events(total: int, per_job: int) -> list[int]:
+    """``total`` events in chunks of ``per_job``; the last takes the remainder."""
+    full, remainder = divmod(total, per_job)
+    return [per_job] * full + ([remainder] if remainder else [])
+
+
+def generic_job_count(entry: RequestEntry, event_mode: str) -> int:
+    """How many run numbers a generic entry needs."""
+    if event_mode == "time":
+        assert entry.n_runs is not None
+        return entry.n_runs
+    assert entry.n_ev is not None and entry.ev_per_run is not None
+    return len(split_events(entry.n_ev, entry.ev_per_run))
+
+
+def plan_entry(
+    index: int, entry: RequestEntry, event_mode: str, runs: Sequence[int]
+) -> list[JobPlan]:
+    """The jobs of one entry, given its runs (allocated ones for generic modes)."""
+    common: dict[str, Any] = {
+        "entry": index,
+        "module": entry.module,
+        "event_mode": event_mode,
+        "priority": entry.priority,
+        "labels": (entry.label,) if entry.label else (),
+        "template": dict(entry.template) if entry.template else None,
+    }
+    if event_mode == "time":
+        assert entry.t_run is not None and entry.t_format is not None
+        seconds = entry.t_run * SECONDS_PER[entry.t_format]
+        return [
+            JobPlan(run=run, subjobs=(SubjobPlan(0, duration_s=seconds),), **common) for run in runs
+        ]
+    if event_mode == "number":
+        assert entry.n_ev is not None and entry.ev_per_run is not None
+        counts = split_events(entry.n_ev, entry.ev_per_run)
+        return [
+            JobPlan(run=run, subjobs=(SubjobPlan(0, n_events=count),), **common)
+            for run, count in zip(runs, counts, strict=True)
+        ]
+    if event_mode == "run":
+        subjobs = tuple(SubjobPlan(k) for k in range(entry.n_runs or 1))
+        return [JobPlan(run=run, subjobs=subjobs, **common) for run in runs]
+    assert entry.n_ev is not None and entry.ev_per_run is not None
+    counts = split_events(entry.n_ev, entry.ev_per_run)
+    subjobs = tuple(SubjobPlan(k, n_events=count) for k, count in enumerate(counts))
+    return [JobPlan(run=run, subjobs=subjobs, **common) for run in runs]
+
+
+def plan_request(
+    request: RequestFile,
+    catalogue: ProductionCatalogue,
+    runs_by_entry: Mapping[int, Sequence[int]],
+) -> list[JobPlan]:
+    """Every job of a request, entry by entry, in the request's order."""
+    jobs: list[JobPlan] = []
+    for index, entry in enumerate(request.modules):
+        mode = catalogue.modules[entry.module].event_mode
+        jobs.extend(plan_entry(index, entry, mode, runs_by_entry[index]))
+    return jobs
