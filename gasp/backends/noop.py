@@ -1,0 +1,55 @@
+"""The ``noop`` backend: runs nothing and finishes every job at once, with no outputs.
+
+It exists to measure and test the client's own path (claims, records, finalizing) without
+the cost of running applications: ``bench/claim.py`` and the many-site concurrency test
+use it. It is never a site's backend: it produces no data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gasp.backends.base import Backend, BackendState, JobStatus, Submission
+from gasp.runner.spec import REPORT_FILE, SPEC_FILE
+
+
+class NoopBackend(Backend):
+    """Every submitted job is immediately finished, its report written as a runner would."""
+
+    name = "noop"
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+
+    def submit(self, jobs: Sequence[Submission]) -> list[str]:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for job in jobs:
+            spec = json.loads((job.workdir / SPEC_FILE).read_text(encoding="utf-8"))
+            report = {
+                "name": job.name,
+                "token": spec["token"],
+                "status": "completed",
+                "exit_code": 0,
+                "cpu_s": 0.0,
+                "wall_s": 0.0,
+                "started": now,
+                "finished": now,
+                "outputs": [],
+            }
+            (job.workdir / REPORT_FILE).write_text(json.dumps(report), encoding="utf-8")
+            self._known.add(job.name)
+        return [job.name for job in jobs]
+
+    def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        return {
+            i: JobStatus(BackendState.FINISHED if i in self._known else BackendState.UNKNOWN)
+            for i in ids
+        }
+
+    def cancel(self, ids: Sequence[str]) -> None:
+        """Nothing runs, so nothing to stop."""
+
+    def find(self, names: Sequence[str]) -> dict[str, str]:
+        return {n: n for n in names if n in self._known}
