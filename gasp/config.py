@@ -10,11 +10,20 @@ Relative paths in a file are taken relative to that file's folder.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gasp.errors import ConfigError
 
@@ -54,11 +63,92 @@ class DatabaseSection(_Section):
         return url
 
 
+class BackendSection(_Section):
+    """Where subjobs run: ``local`` worker processes (default) or ``slurm``."""
+
+    name: str = "local"
+    workdir: str = str(DEFAULT_DATA_FOLDER / "jobs")  # job folders, shared with the workers
+    max_running: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    options: dict[str, str | int | float | bool] = {}  # backend-specific settings
+
+
+class StorageElementConfig(_Section):
+    """A storage element: ``file:///folder``, a plain folder path, or ``root://host//path``."""
+
+    url: str = Field(min_length=1)
+
+
+class StorageSection(_Section):
+    """The storage elements this site writes to: a primary and an optional failover."""
+
+    primary: str = "local-se"
+    failover: str | None = None
+    elements: dict[str, StorageElementConfig] = {
+        "local-se": StorageElementConfig(url=str(DEFAULT_DATA_FOLDER / "se"))
+    }
+
+    @model_validator(mode="after")
+    def _known_elements(self) -> StorageSection:
+        for role, name in (("primary", self.primary), ("failover", self.failover)):
+            if name is not None and name not in self.elements:
+                known = ", ".join(sorted(self.elements)) or "none"
+                raise ValueError(f"{role} {name!r} is not among storage.elements ({known})")
+        return self
+
+
+class SoftwareVersion(_Section):
+    """How to run one software version here: its executable, setup script and release."""
+
+    executable: str = Field(min_length=1)
+    release_dir: str = Field(min_length=1)
+    setup: str | None = None
+
+
+def _default_software() -> dict[str, SoftwareVersion]:
+    """The embedded default runs the shipped toyrat release."""
+    from gasp.toyrat.release import release_dir, version
+
+    beside = Path(sys.executable).with_name("toyrat")
+    executable = str(beside) if beside.exists() else "toyrat"
+    return {version(): SoftwareVersion(executable=executable, release_dir=str(release_dir()))}
+
+
+class LimitsSection(_Section):
+    """How much this site takes on, and when held work counts as lost."""
+
+    max_submitted: int = Field(default=1000, ge=1)  # passes submitted or running at once
+    jobs_per_cycle: int = Field(default=500, ge=1)  # passes claimed per cycle
+    claim_batch: int = Field(default=100, ge=1)  # passes claimed per bulk write
+    stuck_hours: float = Field(default=72.0, gt=0)  # a pass of ours untouched this long
+    heartbeat_stale_minutes: float = Field(default=30.0, gt=0)  # a site silent this long
+    unknown_cycles: int = Field(default=3, ge=1)  # cycles a subjob may stay unknown
+
+
+class RetrySection(_Section):
+    """Automatic retry of failures that look transient (matched in the job's log)."""
+
+    max_attempts: int = Field(default=3, ge=1)
+    backoff_s: float = Field(default=60.0, ge=0)  # doubles with every attempt
+    backoff_max_s: float = Field(default=3600.0, ge=0)
+    transient_patterns: list[str] = [
+        "Connection timed out",
+        "Connection refused",
+        "Temporary failure in name resolution",
+        "Resource temporarily unavailable",
+    ]
+    log_limit_bytes: int = Field(default=64 * 1024, ge=1024)  # of stdout/stderr attached
+
+
 class Config(_Section):
     """The whole site configuration."""
 
     site: SiteSection = SiteSection()
     database: DatabaseSection = DatabaseSection()
+    backend: BackendSection = BackendSection()
+    storage: StorageSection = StorageSection()
+    software: dict[str, SoftwareVersion] = Field(default_factory=_default_software)
+    limits: LimitsSection = LimitsSection()
+    retry: RetrySection = RetrySection()
     source: str = Field(default=EMBEDDED_DEFAULT, exclude=True)
 
     def credentials(self) -> tuple[str | None, str | None]:
@@ -86,7 +176,7 @@ def load_config(explicit: Path | None = None) -> Config:
     """Read and validate the configuration (or return the embedded default)."""
     path = resolve_config_path(explicit)
     if path is None:
-        return Config()
+        return _relative_to(Config(), Path.cwd())
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -118,11 +208,43 @@ def _describe(error: Any) -> str:
 
 
 def _relative_to(config: Config, folder: Path) -> Config:
-    """Make an embedded folder given relative to the file relative to the file's folder."""
+    """Make the paths a configuration gives relative absolute, from ``folder``.
+
+    A site's file is read from anywhere (cron, batch jobs): its relative paths mean
+    "beside this file", and the workers get absolute ones.
+    """
+    update: dict[str, Any] = {}
     url = config.database.url
     if url.startswith("sqlite:"):
-        data = Path(url.removeprefix("sqlite:"))
-        if not data.is_absolute():
-            database = config.database.model_copy(update={"url": f"sqlite:{folder / data}"})
-            return config.model_copy(update={"database": database})
-    return config
+        data = _absolute(url.removeprefix("sqlite:"), folder)
+        update["database"] = config.database.model_copy(update={"url": f"sqlite:{data}"})
+    update["backend"] = config.backend.model_copy(
+        update={"workdir": _absolute(config.backend.workdir, folder)}
+    )
+    elements = {
+        name: element.model_copy(update={"url": _storage_url(element.url, folder)})
+        for name, element in config.storage.elements.items()
+    }
+    update["storage"] = config.storage.model_copy(update={"elements": elements})
+    update["software"] = {
+        version: software.model_copy(
+            update={
+                "release_dir": _absolute(software.release_dir, folder),
+                "setup": _absolute(software.setup, folder) if software.setup else None,
+            }
+        )
+        for version, software in config.software.items()
+    }
+    return config.model_copy(update=update)
+
+
+def _absolute(path: str, folder: Path) -> str:
+    candidate = Path(path).expanduser()
+    return str(candidate if candidate.is_absolute() else (folder / candidate).resolve())
+
+
+def _storage_url(url: str, folder: Path) -> str:
+    """Plain folders become ``file://`` URLs; other URLs are left as they are."""
+    if "://" in url:
+        return url
+    return Path(_absolute(url, folder)).as_uri()

@@ -13,8 +13,11 @@ import click
 
 from gasp import __version__
 from gasp.cli.catalog import catalog_group
+from gasp.cli.client import client_command
 from gasp.cli.context import App
 from gasp.cli.db import db_group
+from gasp.cli.demo import demo_command
+from gasp.cli.logs import logs_command
 from gasp.cli.requests import exactly_command, requests_group
 from gasp.cli.submit import submit_group
 from gasp.errors import GaspError
@@ -41,7 +44,16 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.call_on_close(app.close)
 
 
-for command in (db_group, catalog_group, submit_group, requests_group, exactly_command):
+for command in (
+    db_group,
+    catalog_group,
+    submit_group,
+    requests_group,
+    exactly_command,
+    client_command,
+    logs_command,
+    demo_command,
+):
     cli.add_command(command)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
+from gasp.backends.base import Backend
+from gasp.backends.factory import make_backend
 from gasp.config import Config, load_config
 from gasp.store import Database, Server, open_server
 
@@ -43,6 +46,14 @@ class App:
             else self.config.database.processing
         )
         return self.server.database(name)
+
+    def backend(self) -> Backend:
+        """This site's execution backend, as its configuration describes it."""
+        section = self.config.backend
+        options: dict[str, Any] = {**section.options, "max_running": section.max_running}
+        if section.name == "local":
+            options["spool"] = str(Path(section.workdir) / "spool")
+        return make_backend(section.name, options)
 
     def close(self) -> None:
         if self._server is not None:

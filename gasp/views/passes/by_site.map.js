@@ -1,11 +1,13 @@
-// Passes held by a site: [site, status, module, run, pass] -> [client, token, attempt].
+// Passes a site has held: [site, status, module, run, pass] -> [client, token, attempt].
+// 'site' stays on a pass after its lock is released, so a site's finished work shows too.
 function (doc) {
   if (doc.type !== 'job' || !doc.passes) return;
   for (var i = 0; i < doc.passes.length; i++) {
     var p = doc.passes[i];
-    if (p.lock && p.lock.site) {
-      emit([p.lock.site, p.status, doc.module, doc.run, p.pass],
-           [p.lock.client, p.lock.token, p.attempt || 1]);
+    var site = p.lock ? p.lock.site : p.site;
+    if (site) {
+      emit([site, p.status, doc.module, doc.run, p.pass],
+           [p.lock ? p.lock.client : null, p.lock ? p.lock.token : null, p.attempt || 1]);
     }
   }
 }

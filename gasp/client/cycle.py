@@ -1,0 +1,106 @@
+"""One client cycle, and the loop around it (``gasp client``).
+
+The order is DESIGN.md section 7's: heartbeat, monitor, finalize, release, submit. The
+clock and the sleep are injectable, so tests drive cycles without patching time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gasp.client.claims import claim
+from gasp.client.context import ClientContext
+from gasp.client.finalize import finalize
+from gasp.client.heartbeat import heartbeat
+from gasp.client.launch import launch
+from gasp.client.monitor import count_live, monitor
+from gasp.client.release import release_dead_sites, release_stuck
+from gasp.crashpoints import crashpoint
+
+Sleep = Callable[[float], None]
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did; printed by ``gasp client`` and used by tests and the demo."""
+
+    live: int = 0
+    claimed: int = 0
+    submitted: int = 0
+    completed: int = 0
+    part_failed: int = 0
+    failed: int = 0
+    retried: int = 0
+    released: int = 0
+    conflicts: int = 0  # this process's claim conflicts so far
+
+    @property
+    def idle(self) -> bool:
+        """Nothing held and nothing claimed: the queue has nothing for this site now."""
+        return self.live == 0 and self.claimed == 0
+
+    def line(self) -> str:
+        return (
+            f"live {self.live}, claimed {self.claimed}, submitted {self.submitted}, "
+            f"completed {self.completed}, partFail {self.part_failed}, failed {self.failed}, "
+            f"retried {self.retried}, released {self.released}, conflicts {self.conflicts}"
+        )
+
+
+@dataclass
+class Client:
+    ctx: ClientContext
+    policy: str = "priority"
+    monitor_only: bool = False
+    submit_only: bool = False
+
+    def cycle(self) -> CycleReport:
+        ctx = self.ctx
+        report = CycleReport()
+        heartbeat(ctx)
+        if self.submit_only:
+            held = count_live(ctx)
+        else:
+            watched = monitor(ctx)
+            report.live = watched.live
+            done = finalize(ctx, watched.to_finalize, watched.tokens)
+            report.completed, report.part_failed = done.completed, done.part_failed
+            report.failed, report.retried = done.failed, done.retried
+            report.released = release_stuck(ctx) + release_dead_sites(ctx)
+            # Claimed before a crash but never launched: launch now (reconciled by name).
+            report.submitted += launch(ctx, watched.to_launch)
+            held = watched.live - len(watched.to_finalize)
+        if not self.monitor_only:
+            room = ctx.config.limits.max_submitted - held
+            wanted = min(room, ctx.config.limits.jobs_per_cycle)
+            won = claim(ctx, self.policy, wanted)
+            report.claimed = len(won)
+            crashpoint("client-after-claim")
+            report.submitted += launch(ctx, {c.key: c.token for c in won})
+        report.conflicts = ctx.conflicts
+        return report
+
+    def loop(
+        self,
+        *,
+        max_cycles: int | None = None,
+        interval_s: float = 30.0,
+        until_idle: bool = False,
+        sleep: Sleep = time.sleep,
+        on_cycle: Callable[[int, CycleReport], None] | None = None,
+    ) -> list[CycleReport]:
+        """Cycle until ``max_cycles`` (or, with ``until_idle``, until nothing is left)."""
+        reports: list[CycleReport] = []
+        number = 0
+        while max_cycles is None or number < max_cycles:
+            number += 1
+            report = self.cycle()
+            reports.append(report)
+            if on_cycle is not None:
+                on_cycle(number, report)
+            if until_idle and report.idle:
+                break
+            sleep(interval_s)
+        return reports

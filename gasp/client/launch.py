@@ -1,0 +1,179 @@
+"""Handing claimed passes to the backend: job folders, reconciliation, one bulk submit.
+
+Crash safety rests on names: every subjob attempt has a name derived from (module, run,
+subrun, pass, attempt). Before submitting, the backend is asked which of those names it
+already knows: a client killed between its submit call and recording the result finds
+those jobs on restart and records them instead of submitting them again.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gasp.backends.base import Submission
+from gasp.client.context import ClientContext
+from gasp.client.passes import PassKey, find_pass, update_passes
+from gasp.crashpoints import crashpoint
+from gasp.errors import GaspError
+from gasp.model.ids import job_id
+from gasp.model.naming import file_name, logical_path
+from gasp.model.states import SubjobState
+from gasp.model.transitions import move_subjob
+from gasp.runner.spec import SPEC_FILE, ApplicationSpec, JobSpec, OutputSpec
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One subjob to launch, with the claim it belongs to."""
+
+    key: PassKey
+    token: str
+    subrun: int
+    name: str
+    workdir: Path
+
+
+def job_name(module: str, run: int, subrun: int, pass_number: int, attempt: int) -> str:
+    return f"{module}_r{run}_s{subrun}_p{pass_number}_a{attempt}"
+
+
+def seed_of(module: str, run: int, subrun: int, pass_number: int) -> int:
+    """The same job always simulates the same events (reproducible reruns)."""
+    return zlib.crc32(f"{module}:{run}:{subrun}:{pass_number}".encode()) & 0x7FFFFFFF
+
+
+def build_spec(
+    ctx: ClientContext,
+    job: dict[str, Any],
+    pass_doc: dict[str, Any],
+    subjob: dict[str, Any],
+    workdir: Path,
+) -> JobSpec:
+    """The runner's whole world for one subjob, from the pass and the catalogue."""
+    module, run, number = str(job["module"]), int(job["run"]), int(pass_doc["pass"])
+    subrun, attempt = int(subjob["subrun"]), int(pass_doc.get("attempt", 1))
+    version = str(pass_doc["rat_version"])
+    catalogue = ctx.catalogue(version)
+    if catalogue is None or module not in catalogue.modules:
+        raise GaspError(f"{module}: no catalogue entry for software version {version}")
+    entry = catalogue.modules[module]
+    software = ctx.config.software[version]
+    mode = str(pass_doc.get("event_mode") or entry.event_mode)
+    events = subjob.get("n_events")
+    outputs = []
+    for data_type in entry.outputs:
+        name = file_name(module, run, subrun, number, data_type, entry.other_suffix)
+        outputs.append(
+            OutputSpec(
+                data_type=data_type,
+                local_name=name,
+                name=name,
+                lfn=logical_path(ctx.kind, module, run, name),
+                expected_events=int(events)
+                if events is not None and mode in ("number", "run_number")
+                else None,
+            )
+        )
+    return JobSpec(
+        name=job_name(module, run, subrun, number, attempt),
+        kind=ctx.kind,  # type: ignore[arg-type]
+        module=module,
+        run=run,
+        subrun=subrun,
+        pass_number=number,
+        attempt=attempt,
+        token=str(pass_doc["lock"]["token"]),
+        application=ApplicationSpec(
+            rat_version=version,
+            executable=software.executable,
+            setup=software.setup,
+            release_dir=software.release_dir,
+            macro=entry.path,
+        ),
+        event_mode=mode,  # type: ignore[arg-type]
+        n_events=int(events) if events is not None else None,
+        duration_s=subjob.get("duration_s"),
+        seed=seed_of(module, run, subrun, number),
+        template=pass_doc.get("template") or {},
+        outputs=outputs,
+        primary=ctx.primary,
+        failover=ctx.failover,
+        workdir=str(workdir),
+    )
+
+
+def _write_spec(spec: JobSpec, workdir: Path) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    partial = workdir / f".{SPEC_FILE}.part"
+    partial.write_text(json.dumps(spec.model_dump(), indent=1), encoding="utf-8")
+    partial.replace(workdir / SPEC_FILE)
+
+
+def pending_subjobs(ctx: ClientContext, claims: dict[PassKey, str]) -> list[Pending]:
+    """Write the spec of every waiting subjob of these claims; what is left to submit."""
+    keys = list(claims)
+    docs = ctx.db.get_many([job_id(k[0], k[1]) for k in keys])
+    pending: list[Pending] = []
+    for key, job in zip(keys, docs, strict=True):
+        pass_doc = find_pass(job, key[2]) if job else None
+        if (
+            job is None
+            or pass_doc is None
+            or (pass_doc.get("lock") or {}).get("token") != claims[key]
+        ):
+            continue
+        for subjob in pass_doc["subjobs"]:
+            if subjob["status"] != SubjobState.WAITING:
+                continue
+            name = job_name(
+                key[0], key[1], int(subjob["subrun"]), key[2], int(pass_doc.get("attempt", 1))
+            )
+            workdir = ctx.workdir / name
+            _write_spec(build_spec(ctx, job, pass_doc, subjob, workdir), workdir)
+            pending.append(Pending(key, claims[key], int(subjob["subrun"]), name, workdir))
+    return pending
+
+
+def launch(ctx: ClientContext, claims: dict[PassKey, str]) -> int:
+    """Submit every waiting subjob of these claims; returns how many went to the backend."""
+    pending = pending_subjobs(ctx, claims)
+    if not pending:
+        return 0
+    known = ctx.backend.find([p.name for p in pending])
+    fresh = [p for p in pending if p.name not in known]
+    ids = dict(known)
+    if fresh:
+        submitted = ctx.backend.submit([Submission(p.name, p.workdir) for p in fresh])
+        crashpoint("client-after-submit")
+        ids.update(zip((p.name for p in fresh), submitted, strict=True))
+    now = ctx.now_iso()
+    by_pass: dict[PassKey, list[Pending]] = {}
+    for item in pending:
+        by_pass.setdefault(item.key, []).append(item)
+
+    def record(items: list[Pending]) -> Any:
+        def change(_job: dict[str, Any], pass_doc: dict[str, Any]) -> bool:
+            changed = False
+            for item in items:
+                subjob = next(s for s in pass_doc["subjobs"] if int(s["subrun"]) == item.subrun)
+                if subjob["status"] != SubjobState.WAITING:
+                    continue
+                move_subjob(subjob, SubjobState.SUBMITTED)
+                subjob.update(
+                    backend=ctx.backend.name,
+                    backend_id=ids[item.name],
+                    name=item.name,
+                    workdir=str(item.workdir),
+                    submitted=now,
+                )
+                changed = True
+            return changed
+
+        return change
+
+    update_passes(ctx.db, {key: (items[0].token, record(items)) for key, items in by_pass.items()})
+    return len(fresh)

@@ -1,0 +1,192 @@
+"""The site client with the real local backend, the real runner and toyrat.
+
+Each test submits a small request and cycles a client until nothing is left, then checks
+the documents and the storage element against what must be true.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gasp.client.cycle import Client
+from gasp.model.states import PassState
+from tests.client.conftest import SMALL_REQUEST, Campaign
+
+
+def run_until_done(client: Client, *, cycles: int = 200) -> None:
+    """Cycle with short sleeps until the client holds nothing and claims nothing."""
+    reports = client.loop(max_cycles=cycles, interval_s=0.2, until_idle=True)
+    assert reports[-1].idle, f"still busy after {cycles} cycles: {reports[-1].line()}"
+    client.ctx.backend.close()
+
+
+def adler32_of(path: Path) -> str:
+    return f"{zlib.adler32(path.read_bytes()) & 0xFFFFFFFF:08x}"
+
+
+@pytest.fixture
+def toyrat_env() -> Iterator[None]:
+    """Cheap events, and no failure modes unless a test asks for one."""
+    saved = {
+        k: os.environ.get(k) for k in ("TOYRAT_MS_PER_EVENT", "TOYRAT_FAIL", "TOYRAT_FAIL_ONCE")
+    }
+    os.environ["TOYRAT_MS_PER_EVENT"] = "0"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def test_campaign_runs_to_catalogued_files(campaign: Campaign, toyrat_env: None) -> None:
+    exactly = campaign.submit(SMALL_REQUEST)
+    assert len(exactly) == 4  # 3 WaterPmtBetagammas jobs + 1 run_number job (2 subjobs)
+    run_until_done(campaign.client(campaign.site_config()))
+    passes = campaign.passes()
+    assert {key: p["status"] for key, p in passes.items()} == {key: "completed" for key in exactly}
+    for p in passes.values():
+        assert p["lock"] is None and p["site"] == "alpha"
+        assert [h["to"] for h in p["history"]][:3] == ["waiting", "submitted", "running"]
+        assert p["history"][-1]["to"] == "completed"
+        assert all(s["status"] == "completed" and s["cpu_s"] >= 0 for s in p["subjobs"])
+    data = campaign.data_documents()
+    # Two data types (ratds, ntuple) for each of the 4 passes; one file per subjob.
+    assert len(data) == 8
+    se = campaign.folder / "se"
+    on_storage = {str(p.relative_to(se)) for p in se.rglob("*.root")}
+    catalogued = set()
+    for doc in data:
+        assert doc["labels"] == ["T1"] and doc["rat_version"] == "1.0.0"
+        subjobs = 2 if doc["module"] == "WaterN16SourceRun" else 1
+        assert [f["subrun"] for f in doc["files"]] == list(range(subjobs))
+        for entry in doc["files"]:
+            path = se / entry["lfn"]
+            assert path.stat().st_size == entry["size"]
+            assert adler32_of(path) == entry["adler32"]
+            assert entry["events"] == 100
+            assert entry["replicas"] == [{"se": "se", "url": path.as_uri(), "status": "ok"}]
+            catalogued.add(entry["lfn"])
+    assert on_storage == catalogued, "a file on the storage element has no catalogue entry"
+    totals = list(campaign.db.view("data", "by_label", startkey=["T1"], endkey=["T1", {}]))
+    assert totals[0].value[0] == 10  # 5 subjobs x 2 data types
+
+
+def test_failed_job_keeps_its_logs(campaign: Campaign, toyrat_env: None, tmp_path: Path) -> None:
+    os.environ["TOYRAT_FAIL"] = "crash:10"
+    campaign.submit(
+        {
+            "rat_v": "1.0.0",
+            "modules": [{"module": "ScintBi214", "t_run": 1, "t_format": "hour", "n_runs": 1}],
+        }
+    )
+    run_until_done(campaign.client(campaign.site_config()))
+    ((key, failed),) = campaign.passes().items()
+    assert failed["status"] == PassState.FAILED and failed["attempt"] == 1
+    assert "crash" in (failed["subjobs"][0]["error"] or "").lower() or failed["subjobs"][0]["error"]
+    job = campaign.db.get(f"job:{key[0]}:{key[1]}")
+    assert any(name.endswith(".stderr.txt") for name in job["_attachments"])
+    assert not list((campaign.folder / "se").rglob("*.root")), "a failed job left files"
+    config = campaign.config_file()
+    logs = subprocess.run(
+        [sys.executable, "-m", "gasp", "-c", str(config), "logs", key[0], str(key[1])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert logs.returncode == 0, logs.stderr
+    assert "stderr.txt" in logs.stdout and "toyrat" in logs.stdout
+
+
+def test_transient_failure_is_retried_then_succeeds(
+    campaign: Campaign, toyrat_env: None, tmp_path: Path
+) -> None:
+    os.environ["TOYRAT_FAIL"] = "transient"
+    os.environ["TOYRAT_FAIL_ONCE"] = str(tmp_path / "failed-once")
+    campaign.submit(
+        {
+            "rat_v": "1.0.0",
+            "modules": [{"module": "ScintPo210", "t_run": 1, "t_format": "hour", "n_runs": 1}],
+        }
+    )
+    run_until_done(campaign.client(campaign.site_config()))
+    ((_key, done),) = campaign.passes().items()
+    assert done["status"] == "completed" and done["attempt"] == 2
+    steps = [(h["from"], h["to"]) for h in done["history"]]
+    assert ("failed", "waiting") in steps
+    assert done["subjobs"][0]["previous"]["name"].endswith("_a1")
+
+
+def test_transient_failures_stop_at_the_attempt_limit(campaign: Campaign, toyrat_env: None) -> None:
+    os.environ["TOYRAT_FAIL"] = "transient"
+    campaign.submit(
+        {
+            "rat_v": "1.0.0",
+            "modules": [{"module": "ScintPo210", "t_run": 1, "t_format": "hour", "n_runs": 1}],
+        }
+    )
+    run_until_done(campaign.client(campaign.site_config(retry={"max_attempts": 2, "backoff_s": 0})))
+    ((_key, done),) = campaign.passes().items()
+    assert done["status"] == "failed" and done["attempt"] == 2
+
+
+def test_short_output_is_never_completed(campaign: Campaign, toyrat_env: None) -> None:
+    os.environ["TOYRAT_FAIL"] = "short"
+    campaign.submit(
+        {
+            "rat_v": "1.0.0",
+            "modules": [
+                {
+                    "module": "WaterGunElectron",
+                    "n_ev": 50,
+                    "ev_per_run": 50,
+                    "template": {"energy": 3},
+                }
+            ],
+        }
+    )
+    run_until_done(campaign.client(campaign.site_config()))
+    ((_key, done),) = campaign.passes().items()
+    assert done["status"] == "failed"
+    assert not campaign.data_documents()
+
+
+def test_version_the_site_cannot_run_is_left_alone(campaign: Campaign, toyrat_env: None) -> None:
+    campaign.submit(
+        {
+            "rat_v": "1.0.0",
+            "modules": [{"module": "ScintPo210", "t_run": 1, "t_format": "hour", "n_runs": 1}],
+        }
+    )
+    client = campaign.client(campaign.site_config(software={}))
+    report = client.cycle()
+    assert report.claimed == 0
+    assert [p["status"] for p in campaign.passes().values()] == ["waiting"]
+
+
+def _claims(campaign: Campaign) -> dict[Any, Any]:
+    return {k: p.get("lock") for k, p in campaign.passes().items()}
+
+
+def test_mononly_claims_nothing_and_nomon_only_submits(
+    campaign: Campaign, toyrat_env: None
+) -> None:
+    campaign.submit(SMALL_REQUEST)
+    monitor_only = campaign.client(campaign.site_config())
+    monitor_only.monitor_only = True
+    assert monitor_only.cycle().claimed == 0
+    assert all(lock is None for lock in _claims(campaign).values())
+    submit_only = campaign.client(campaign.site_config())
+    submit_only.submit_only = True
+    report = submit_only.cycle()
+    assert report.claimed == 4 and report.completed == 0
+    run_until_done(campaign.client(campaign.site_config()))
+    assert {p["status"] for p in campaign.passes().values()} == {"completed"}
