@@ -1,7 +1,11 @@
 """The backend interface: submit a batch, one status query for many, cancel, find by name.
 
 Every job is named ``<module>_r<run>_s<subrun>_p<pass>_a<attempt>`` and runs in its own
-work folder holding ``spec.json``; the runner writes ``report.json`` there. Names make
+work folder. The client hands the backend each job's specification as text and the backend
+puts it where its workers read it (``spec.json`` in the work folder, for the local and
+Slurm backends): the client then creates no file per job, which on a batch of thousands
+is most of the cost of submitting. The runner writes ``report.json``; ``read_report`` is
+where the client gets it. Names make
 reconciliation possible: a client restarted after a crash asks ``find`` before it submits,
 so a job that already reached the batch system is never submitted twice.
 """
@@ -13,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from gasp.runner.spec import REPORT_FILE
 
 
 class BackendState(StrEnum):
@@ -27,10 +33,11 @@ class BackendState(StrEnum):
 
 @dataclass(frozen=True)
 class Submission:
-    """One job to start: its name and work folder (``spec.json`` is already written there)."""
+    """One job to start: its name, its work folder, and its specification (JSON text)."""
 
     name: str
     workdir: Path
+    spec: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,13 @@ class Backend(ABC):
     @abstractmethod
     def find(self, names: Sequence[str]) -> dict[str, str]:
         """Backend ids of jobs already submitted under these names (for reconciliation)."""
+
+    def read_report(self, name: str, workdir: Path) -> str | None:
+        """The text of a finished job's report, or None if it left none."""
+        try:
+            return (workdir / REPORT_FILE).read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def close(self) -> None:  # noqa: B027 - optional hook: most backends hold nothing open
         """Release whatever the backend holds open."""

@@ -57,6 +57,14 @@ CANCELLED_QUEUED = "cancelled before it started"
 log = logging.getLogger(__name__)
 
 
+def write_spec(workdir: Path, spec: str) -> None:
+    """Put a job's specification where its worker reads it, atomically."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    partial = workdir / f".{SPEC_FILE}.part"
+    partial.write_text(spec, encoding="utf-8")
+    partial.replace(workdir / SPEC_FILE)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -108,13 +116,12 @@ class LocalBackend(Backend):
         for job in jobs:
             if not is_job_name(job.name):
                 raise ValueError(f"job name {job.name!r} is not a valid local backend job name")
-            if not (job.workdir / SPEC_FILE).is_file():
-                raise ValueError(f"job {job.name}: no {SPEC_FILE} in {job.workdir}")
         with self._spool_errors(), self.spool.locked(wait=True):
             submitted = _now()
             for job in jobs:
                 if self.spool.has_record(job.name):
                     continue
+                write_spec(job.workdir, job.spec)
                 # Marker first: a crash between the two leaves a marker without a record,
                 # which the pump drops, never a record the pump cannot see.
                 self.spool.mark_active(job.name)

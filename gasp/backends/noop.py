@@ -10,23 +10,23 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from gasp.backends.base import Backend, BackendState, JobStatus, Submission
-from gasp.runner.spec import REPORT_FILE, SPEC_FILE
 
 
 class NoopBackend(Backend):
-    """Every submitted job is immediately finished, its report written as a runner would."""
+    """Every submitted job is immediately finished; its report is kept in memory."""
 
     name = "noop"
 
     def __init__(self) -> None:
-        self._known: set[str] = set()
+        self._reports: dict[str, str] = {}
 
     def submit(self, jobs: Sequence[Submission]) -> list[str]:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         for job in jobs:
-            spec = json.loads((job.workdir / SPEC_FILE).read_text(encoding="utf-8"))
+            spec = json.loads(job.spec)
             report = {
                 "name": job.name,
                 "token": spec["token"],
@@ -38,13 +38,12 @@ class NoopBackend(Backend):
                 "finished": now,
                 "outputs": [],
             }
-            (job.workdir / REPORT_FILE).write_text(json.dumps(report), encoding="utf-8")
-            self._known.add(job.name)
+            self._reports[job.name] = json.dumps(report)
         return [job.name for job in jobs]
 
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         return {
-            i: JobStatus(BackendState.FINISHED if i in self._known else BackendState.UNKNOWN)
+            i: JobStatus(BackendState.FINISHED if i in self._reports else BackendState.UNKNOWN)
             for i in ids
         }
 
@@ -52,4 +51,7 @@ class NoopBackend(Backend):
         """Nothing runs, so nothing to stop."""
 
     def find(self, names: Sequence[str]) -> dict[str, str]:
-        return {n: n for n in names if n in self._known}
+        return {n: n for n in names if n in self._reports}
+
+    def read_report(self, name: str, workdir: Path) -> str | None:
+        return self._reports.get(name)

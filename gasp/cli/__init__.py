@@ -19,6 +19,7 @@ from gasp.cli.db import db_group
 from gasp.cli.demo import demo_command
 from gasp.cli.logs import logs_command
 from gasp.cli.requests import exactly_command, requests_group
+from gasp.cli.run_job import run_job_command
 from gasp.cli.submit import submit_group
 from gasp.errors import GaspError
 
@@ -53,6 +54,7 @@ for command in (
     client_command,
     logs_command,
     demo_command,
+    run_job_command,
 ):
     cli.add_command(command)
 

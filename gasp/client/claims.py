@@ -19,12 +19,10 @@ from gasp.model.states import PassState
 from gasp.model.transitions import move_pass
 from gasp.store import ViewRow
 
-QUEUE_VIEWS = {
-    "priority": "waiting_priority",
-    "runlevel": "waiting_runlevel",
-    "newfirst": "waiting_newfirst",
-    "serial": "waiting_serial",
-}
+# The queue views have a design document of their own, so that claiming (which rewrites
+# the passes it reads) only makes the embedded store re-map these four views.
+QUEUE_DESIGN = "queue"
+QUEUE_POLICIES = ("priority", "runlevel", "newfirst", "serial")
 
 
 @dataclass(frozen=True)
@@ -34,13 +32,18 @@ class Claimed:
 
 
 def _candidates(ctx: ClientContext, policy: str, page: int) -> Iterator[list[ViewRow]]:
-    """Pages of the queue, resumed after the last key seen (queue keys are unique)."""
+    """Pages of the queue, each resumed from the last key seen (queue keys are unique).
+
+    Not ``skip=1``: the last row seen is usually claimed by then and gone from the queue,
+    and skipping would silently pass over the next waiting pass instead.
+    """
     start: Any = None
     while True:
-        options: dict[str, Any] = {"limit": page, "include_docs": True}
+        options: dict[str, Any] = {"limit": page + 1, "include_docs": True}
         if start is not None:
-            options.update(startkey=start, skip=1)
-        rows = list(ctx.db.view("passes", QUEUE_VIEWS[policy], **options))
+            options["startkey"] = start
+        rows = [r for r in ctx.db.view(QUEUE_DESIGN, policy, **options) if r.key != start]
+        rows = rows[:page]
         if rows:
             yield rows
         if len(rows) < page:

@@ -8,7 +8,6 @@ those jobs on restart and records them instead of submitting them again.
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from gasp.model.ids import job_id
 from gasp.model.naming import file_name, logical_path
 from gasp.model.states import SubjobState
 from gasp.model.transitions import move_subjob
-from gasp.runner.spec import SPEC_FILE, ApplicationSpec, JobSpec, OutputSpec
+from gasp.runner.spec import ApplicationSpec, JobSpec, OutputSpec
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class Pending:
     subrun: int
     name: str
     workdir: Path
+    spec: str
 
 
 def job_name(module: str, run: int, subrun: int, pass_number: int, attempt: int) -> str:
@@ -106,15 +106,8 @@ def build_spec(
     )
 
 
-def _write_spec(spec: JobSpec, workdir: Path) -> None:
-    workdir.mkdir(parents=True, exist_ok=True)
-    partial = workdir / f".{SPEC_FILE}.part"
-    partial.write_text(json.dumps(spec.model_dump(), indent=1), encoding="utf-8")
-    partial.replace(workdir / SPEC_FILE)
-
-
 def pending_subjobs(ctx: ClientContext, claims: dict[PassKey, str]) -> list[Pending]:
-    """Write the spec of every waiting subjob of these claims; what is left to submit."""
+    """Every waiting subjob of these claims, with its specification; what is left to submit."""
     keys = list(claims)
     docs = ctx.db.get_many([job_id(k[0], k[1]) for k in keys])
     pending: list[Pending] = []
@@ -133,8 +126,8 @@ def pending_subjobs(ctx: ClientContext, claims: dict[PassKey, str]) -> list[Pend
                 key[0], key[1], int(subjob["subrun"]), key[2], int(pass_doc.get("attempt", 1))
             )
             workdir = ctx.workdir / name
-            _write_spec(build_spec(ctx, job, pass_doc, subjob, workdir), workdir)
-            pending.append(Pending(key, claims[key], int(subjob["subrun"]), name, workdir))
+            spec = build_spec(ctx, job, pass_doc, subjob, workdir).model_dump_json()
+            pending.append(Pending(key, claims[key], int(subjob["subrun"]), name, workdir, spec))
     return pending
 
 
@@ -147,7 +140,7 @@ def launch(ctx: ClientContext, claims: dict[PassKey, str]) -> int:
     fresh = [p for p in pending if p.name not in known]
     ids = dict(known)
     if fresh:
-        submitted = ctx.backend.submit([Submission(p.name, p.workdir) for p in fresh])
+        submitted = ctx.backend.submit([Submission(p.name, p.workdir, p.spec) for p in fresh])
         crashpoint("client-after-submit")
         ids.update(zip((p.name for p in fresh), submitted, strict=True))
     now = ctx.now_iso()

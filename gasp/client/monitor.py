@@ -19,7 +19,7 @@ from gasp.client.context import ClientContext
 from gasp.client.passes import Change, PassKey, update_passes
 from gasp.model.states import PassState, SubjobState
 from gasp.model.transitions import move_pass, move_subjob
-from gasp.runner.spec import REPORT_FILE, JobReport
+from gasp.runner.spec import JobReport
 
 LIVE_SUBJOB = (SubjobState.SUBMITTED, SubjobState.RUNNING, SubjobState.UNKNOWN)
 TERMINAL_SUBJOB = (SubjobState.COMPLETED, SubjobState.FAILED, SubjobState.CANCELED)
@@ -66,12 +66,14 @@ def live_passes(ctx: ClientContext) -> list[LivePass]:
     return found
 
 
-def read_report(workdir: Path, name: str, token: str) -> JobReport | None:
+def read_report(ctx: ClientContext, workdir: Path, name: str, token: str) -> JobReport | None:
     """The report of a finished job, if it is valid and belongs to this claim."""
-    path = workdir / REPORT_FILE
+    text = ctx.backend.read_report(name, workdir)
+    if text is None:
+        return None
     try:
-        report = JobReport.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError):
+        report = JobReport.model_validate(json.loads(text))
+    except (ValueError, ValidationError):
         return None
     if report.name != name or report.token != token:
         return None
@@ -92,7 +94,7 @@ def _apply(
         subjob.setdefault("started", now)
         subjob.pop("unknown_cycles", None)
     elif state == BackendState.FINISHED:
-        report = read_report(Path(subjob["workdir"]), str(subjob["name"]), token)
+        report = read_report(ctx, Path(subjob["workdir"]), str(subjob["name"]), token)
         if report is None:
             move_subjob(subjob, SubjobState.FAILED)
             subjob.update(

@@ -136,7 +136,8 @@ def run_job(spec_path: Path, out: TextIO | None = None) -> int:
             finished=now(),
             error=str(exc),
         )
-        write_report(spec_path.resolve().parent, rejected)
+        if spec_path.is_file():  # a job folder exists: leave the client a report there
+            write_report(spec_path.resolve().parent, rejected)
         return EXIT_BAD_SPEC
     workdir = Path(spec.workdir).resolve()
     mark("start", spec.name)

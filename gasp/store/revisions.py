@@ -19,6 +19,14 @@ def revision_number(rev: str | None) -> int:
     return int(head) if head.isdigit() else 0
 
 
+def revision_for_content(previous: str | None, content: str) -> str:
+    """The revision id that follows ``previous`` for a body serialised as ``content``."""
+    digest = hashlib.md5(
+        (previous or "").encode() + content.encode(), usedforsecurity=False
+    ).hexdigest()
+    return f"{revision_number(previous) + 1}-{digest}"
+
+
 def next_revision(previous: str | None, body: dict[str, Any]) -> str:
     """The revision id that follows ``previous`` for a document written with ``body``."""
     content = {k: v for k, v in body.items() if k not in ("_id", "_rev")}

@@ -5,8 +5,9 @@ function CouchDB runs natively and the embedded backend runs in QuickJS; ``<view
 names a built-in reduce. Production and processing databases carry the same views.
 
 Views are split by what they serve, so that changing one does not make CouchDB rebuild the
-others: ``passes`` (job passes: status counts, queues, labels, sites) and ``data``
-(the catalogue of output files).
+others, and so that a write re-maps only the views read on its path: ``queue`` (waiting
+passes in the order of each queue policy), ``passes`` (status counts, labels, sites),
+``jobs`` (run numbers per module) and ``data`` (the catalogue of output files).
 """
 
 from __future__ import annotations

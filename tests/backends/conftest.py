@@ -79,11 +79,10 @@ class Workbench:
         return backend
 
     def job(self, name: str, **behaviour: Any) -> Submission:
-        """A job folder holding the ``spec.json`` the stand-in reads."""
+        """A job whose specification tells the stand-in how to behave; the backend writes
+        it into the job folder as ``spec.json``."""
         workdir = self.root / "jobs" / name
-        workdir.mkdir(parents=True)
-        (workdir / "spec.json").write_text(json.dumps({"name": name, **behaviour}))
-        return Submission(name, workdir)
+        return Submission(name, workdir, json.dumps({"name": name, **behaviour}))
 
     def release(self, *jobs: Submission) -> None:
         """Let held workers of these jobs finish."""

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from gasp.backends.base import BackendState, JobStatus, Submission
-from gasp.backends.local import LAUNCHER, LOG_FILE, NO_REPORT
+from gasp.backends.local import LAUNCHER, LOG_FILE, NO_REPORT, write_spec
 from gasp.backends.procfs import ProcessIdentity, current_boot_id, read_stat
 from gasp.backends.spool import JobRecord, Spool
 from tests.backends.conftest import Workbench, wait_until
@@ -30,7 +30,7 @@ CLIENT = textwrap.dedent(
 
     setup = json.loads(Path(sys.argv[1]).read_text())
     backend = LocalBackend(Path(setup["spool"]), setup["max_running"], setup["command"])
-    backend.submit([Submission(name, Path(workdir)) for name, workdir in setup["jobs"]])
+    backend.submit([Submission(name, Path(workdir), spec) for name, workdir, spec in setup["jobs"]])
     print("submitted", flush=True)
     time.sleep(120)
     """
@@ -48,7 +48,7 @@ def test_jobs_outlive_a_client_killed_with_kill_9_and_are_found_by_a_new_one(
                 "spool": str(bench.spool),
                 "max_running": 2,
                 "command": list(bench.command),
-                "jobs": [[job.name, str(job.workdir)] for job in jobs],
+                "jobs": [[job.name, str(job.workdir), job.spec] for job in jobs],
             }
         )
     )
@@ -165,6 +165,8 @@ def test_launches_racing_for_one_job_start_it_once(bench: Workbench) -> None:
     cancelled = bench.job("Mod_r3_s0_p1_a1", hold=True)
     spool = Spool(bench.spool)
     backend.submit([started])
+    for job in (queued, cancelled):  # recorded by hand below, as a dead client left them
+        write_spec(job.workdir, job.spec)
     spool.write_record(JobRecord(queued.name, str(queued.workdir), 2, "t"))
     spool.write_record(JobRecord(cancelled.name, str(cancelled.workdir), 3, "t", cancelled="t"))
 

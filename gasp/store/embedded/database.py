@@ -12,7 +12,7 @@ from typing import Any
 from gasp.errors import Conflict, NotFound, StoreError, StoreRefused
 from gasp.store.design import DESIGN_PREFIX, view_sources
 from gasp.store.embedded.connection import connect, write_transaction
-from gasp.store.embedded.documents import store_attachment, write_document
+from gasp.store.embedded.documents import SequenceCounter, store_attachment, write_document
 from gasp.store.embedded.view_index import ViewIndex
 from gasp.store.protocol import (
     BulkResult,
@@ -88,7 +88,8 @@ class EmbeddedDatabase(Database):
     def _write(self, docs: Sequence[Document]) -> list[BulkResult]:
         try:
             with write_transaction(self._conn) as conn:
-                return [write_document(conn, doc) for doc in docs]
+                sequence = SequenceCounter(conn)
+                return [write_document(conn, doc, sequence) for doc in docs]
         except sqlite3.Error as exc:
             raise StoreError(f"{self.name}: write failed: {exc}") from exc
 

@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from gasp.store.protocol import BulkResult, Document
-from gasp.store.revisions import next_revision, revision_number
+from gasp.store.revisions import revision_for_content, revision_number
 
 _SPECIAL_FIELDS = frozenset({"_id", "_rev", "_attachments", "_deleted"})
 _RESERVED_PREFIXES = ("_design/", "_local/")
@@ -50,7 +50,24 @@ def next_seq(conn: sqlite3.Connection) -> int:
     return int(current) + 1
 
 
-def write_document(conn: sqlite3.Connection, doc: Document) -> BulkResult:
+_to_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class SequenceCounter:
+    """Sequence numbers handed out within one write transaction (read once, then counted)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._next = next_seq(conn)
+
+    def take(self) -> int:
+        value = self._next
+        self._next += 1
+        return value
+
+
+def write_document(
+    conn: sqlite3.Connection, doc: Document, sequence: SequenceCounter
+) -> BulkResult:
     """Write one document (or its deletion) under the caller's transaction.
 
     On success ``doc['_rev']`` is updated in place. A missing or stale revision gives a
@@ -71,7 +88,9 @@ def write_document(conn: sqlite3.Connection, doc: Document) -> BulkResult:
         old_body: dict[str, Any] = {}
     else:
         current_rev, was_deleted, old_text = row
-        old_body = {} if was_deleted else json.loads(old_text)
+        # Only attachments need the old body: most writes skip parsing it.
+        has_attachments = not was_deleted and '"_attachments"' in old_text
+        old_body = json.loads(old_text) if has_attachments else {}
         if was_deleted and given_rev in (None, current_rev):
             pass  # recreating a deleted document continues its revision line, as CouchDB does
         elif given_rev != current_rev:
@@ -79,26 +98,29 @@ def write_document(conn: sqlite3.Connection, doc: Document) -> BulkResult:
     deleting = bool(doc.get("_deleted"))
     if deleting and row is None:
         return BulkResult(id=doc_id, error="not_found", reason="missing")
-    body = {k: v for k, v in doc.items() if k not in ("_rev", "_deleted")}
-    try:
-        stubs = {} if deleting else _store_attachments(conn, doc_id, body, old_body, current_rev)
-    except DocumentRejected as exc:
-        return BulkResult(id=doc_id, error=exc.error, reason=exc.reason)
+    body = {k: v for k, v in doc.items() if k not in ("_id", "_rev", "_deleted")}
+    stubs: dict[str, Any] = {}
+    if not deleting and (old_body or body.get("_attachments")):
+        try:
+            stubs = _store_attachments(conn, doc_id, body, old_body, current_rev)
+        except DocumentRejected as exc:
+            return BulkResult(id=doc_id, error=exc.error, reason=exc.reason)
     if stubs:
         body["_attachments"] = stubs
     else:
         body.pop("_attachments", None)
-    rev = next_revision(current_rev, {**body, "_deleted": deleting})
+    # One serialisation serves both the revision hash and the stored text.
+    content = _to_json({"_deleted": True} if deleting else body)
+    rev = revision_for_content(current_rev, content)
+    head = '{"_id":' + _to_json(doc_id) + ',"_rev":' + _to_json(rev)
+    text = head + ("," + content[1:] if len(content) > 2 else "}")
     if deleting:
         conn.execute("DELETE FROM attachments WHERE doc_id = ?", (doc_id,))
-        text = json.dumps({"_id": doc_id, "_rev": rev, "_deleted": True})
-    else:
-        text = json.dumps({"_id": doc_id, "_rev": rev, **body})
     conn.execute(
         "INSERT INTO docs (id, rev, seq, deleted, body) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, seq = excluded.seq, "
         "deleted = excluded.deleted, body = excluded.body",
-        (doc_id, rev, next_seq(conn), int(deleting), text),
+        (doc_id, rev, sequence.take(), int(deleting), text),
     )
     doc["_rev"] = rev
     if stubs:
