@@ -9,6 +9,7 @@ those jobs on restart and records them instead of submitting them again.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,10 +107,18 @@ def build_spec(
     )
 
 
-def pending_subjobs(ctx: ClientContext, claims: dict[PassKey, str]) -> list[Pending]:
+def pending_subjobs(
+    ctx: ClientContext,
+    claims: dict[PassKey, str],
+    known: Mapping[str, dict[str, Any]] | None = None,
+) -> list[Pending]:
     """Every waiting subjob of these claims, with its specification; what is left to submit."""
     keys = list(claims)
-    docs = ctx.db.get_many([job_id(k[0], k[1]) for k in keys])
+    ids = [job_id(k[0], k[1]) for k in keys]
+    if known and all(i in known for i in ids):
+        docs: list[dict[str, Any] | None] = [known[i] for i in ids]
+    else:
+        docs = ctx.db.get_many(ids)
     pending: list[Pending] = []
     for key, job in zip(keys, docs, strict=True):
         pass_doc = find_pass(job, key[2]) if job else None
@@ -131,14 +140,22 @@ def pending_subjobs(ctx: ClientContext, claims: dict[PassKey, str]) -> list[Pend
     return pending
 
 
-def launch(ctx: ClientContext, claims: dict[PassKey, str]) -> int:
-    """Submit every waiting subjob of these claims; returns how many went to the backend."""
-    pending = pending_subjobs(ctx, claims)
+def launch(
+    ctx: ClientContext,
+    claims: dict[PassKey, str],
+    known: Mapping[str, dict[str, Any]] | None = None,
+) -> int:
+    """Submit every waiting subjob of these claims; returns how many went to the backend.
+
+    ``known``: the job documents as the claim wrote them, so that neither building the
+    specifications nor recording the submission has to read them again.
+    """
+    pending = pending_subjobs(ctx, claims, known)
     if not pending:
         return 0
-    known = ctx.backend.find([p.name for p in pending])
-    fresh = [p for p in pending if p.name not in known]
-    ids = dict(known)
+    found = ctx.backend.find([p.name for p in pending])
+    fresh = [p for p in pending if p.name not in found]
+    ids = dict(found)
     if fresh:
         submitted = ctx.backend.submit([Submission(p.name, p.workdir, p.spec) for p in fresh])
         crashpoint("client-after-submit")

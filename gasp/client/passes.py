@@ -25,6 +25,7 @@ class UpdateOutcome:
     missing: list[PassKey] = field(default_factory=list)
     unchanged: list[PassKey] = field(default_factory=list)
     conflicts: int = 0
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # as written, new _rev
 
 
 def find_pass(job: dict[str, Any], pass_number: int) -> dict[str, Any] | None:
@@ -42,18 +43,33 @@ def holds(pass_doc: dict[str, Any], token: str | None) -> bool:
     return isinstance(lock, dict) and lock.get("token") == token
 
 
+def _read(
+    db: Database, ids: list[str], known: Mapping[str, dict[str, Any]] | None
+) -> list[dict[str, Any] | None]:
+    """Documents by id: those the caller already holds, the rest in one bulk read."""
+    if not known:
+        return db.get_many(ids)
+    missing = [i for i in ids if i not in known]
+    fetched = dict(zip(missing, db.get_many(missing), strict=True)) if missing else {}
+    return [known[i] if i in known else fetched[i] for i in ids]
+
+
 def update_passes(
     db: Database,
     changes: Mapping[PassKey, tuple[str | None, Change]],
+    *,
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> UpdateOutcome:
     """Apply ``change`` to each pass whose lock still carries ``token``, in bulk.
 
-    A conflict means someone else wrote the job document meanwhile: it is read again and
+    ``known`` holds job documents the caller has just read (a claim's page, a claim's own
+    result): the first round writes on those revisions without reading them again. A
+    conflict means someone else wrote the job document meanwhile: it is read again and
     the change re-applied to what is there now, so no change is ever made on a stale read.
     """
     outcome = UpdateOutcome()
     pending = dict(changes)
-    for _round in range(MAX_ROUNDS):
+    for round_number in range(MAX_ROUNDS):
         if not pending:
             break
         by_job: dict[str, list[PassKey]] = {}
@@ -62,7 +78,8 @@ def update_passes(
         ids = list(by_job)
         to_write: list[dict[str, Any]] = []
         keys_of: list[list[PassKey]] = []
-        for doc_id, doc in zip(ids, db.get_many(ids), strict=True):
+        docs = _read(db, ids, known if round_number == 0 else None)
+        for doc_id, doc in zip(ids, docs, strict=True):
             applied: list[PassKey] = []
             for key in by_job[doc_id]:
                 token, change = pending[key]
@@ -80,8 +97,9 @@ def update_passes(
             if applied and doc is not None:
                 to_write.append(doc)
                 keys_of.append(applied)
-        for result, keys in zip(db.bulk(to_write), keys_of, strict=True):
+        for result, keys, doc in zip(db.bulk(to_write), keys_of, to_write, strict=True):
             if result.ok:
+                outcome.documents[result.id] = doc
                 outcome.written.extend(keys)
                 for key in keys:
                     del pending[key]
