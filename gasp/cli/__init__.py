@@ -17,6 +17,7 @@ from gasp.cli.client import client_command
 from gasp.cli.context import App
 from gasp.cli.db import db_group
 from gasp.cli.demo import demo_command
+from gasp.cli.enqueue import enqueue_command
 from gasp.cli.logs import logs_command
 from gasp.cli.requests import exactly_command, requests_group
 from gasp.cli.run_job import run_job_command
@@ -55,6 +56,7 @@ for command in (
     logs_command,
     demo_command,
     run_job_command,
+    enqueue_command,
 ):
     cli.add_command(command)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from gasp.client.context import ClientContext, parse_iso
 from gasp.client.passes import PassKey, find_pass, update_passes
+from gasp.lock.fence import TurnFence
 from gasp.model.ids import job_id
 from gasp.model.states import PassState
 from gasp.model.transitions import move_pass
@@ -29,6 +30,17 @@ QUEUE_POLICIES = ("priority", "runlevel", "newfirst", "serial")
 class Claimed:
     key: PassKey
     token: str
+
+
+@dataclass
+class Claims:
+    """The passes this client won, and their job documents as written by the claim."""
+
+    won: list[Claimed]
+    documents: dict[str, dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.won)
 
 
 def _candidates(ctx: ClientContext, policy: str, page: int) -> Iterator[list[ViewRow]]:
@@ -99,12 +111,17 @@ def _prerequisites_met(ctx: ClientContext, rows: list[ViewRow]) -> list[ViewRow]
     return plain + list({id(r): r for r in met}.values())
 
 
-def claim(ctx: ClientContext, policy: str, wanted: int) -> list[Claimed]:
-    """Claim up to ``wanted`` passes in queue order; returns what this client won."""
+def claim(ctx: ClientContext, policy: str, wanted: int, fence: TurnFence | None = None) -> Claims:
+    """Claim up to ``wanted`` passes in queue order; returns what this client won.
+
+    Under ``gasp enqueue`` (``fence`` given) each batch is claimed only after one read
+    shows the turn is still current; once it is not, claiming stops (``fence.lost``).
+    """
+    claims = Claims([], {})
     if wanted <= 0:
-        return []
+        return claims
     batch = ctx.config.limits.claim_batch
-    won: list[Claimed] = []
+    won = claims.won
     for rows in _candidates(ctx, policy, page=batch):
         chosen = _prerequisites_met(ctx, [r for r in rows if _claimable(ctx, r)])
         chosen = chosen[: wanted - len(won)]
@@ -130,9 +147,16 @@ def claim(ctx: ClientContext, policy: str, wanted: int) -> list[Claimed]:
 
             return change
 
-        outcome = update_passes(ctx.db, {key: (None, take(token)) for key, token in tokens.items()})
+        if fence is not None and not fence.holds(ctx.db):
+            break
+        # Claimed on the revisions the page was read at: no second read.
+        page_docs = {str(r.doc["_id"]): r.doc for r in chosen if r.doc is not None}
+        outcome = update_passes(
+            ctx.db, {key: (None, take(token)) for key, token in tokens.items()}, known=page_docs
+        )
         won.extend(Claimed(key, tokens[key]) for key in outcome.written)
+        claims.documents.update(outcome.documents)
         ctx.conflicts += outcome.conflicts
         if len(won) >= wanted:
             break
-    return won
+    return claims

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gasp.client.claims import claim
 from gasp.client.context import ClientContext
@@ -18,6 +18,7 @@ from gasp.client.launch import launch
 from gasp.client.monitor import count_live, monitor
 from gasp.client.release import release_dead_sites, release_stuck
 from gasp.crashpoints import crashpoint
+from gasp.lock.fence import TurnFence
 
 Sleep = Callable[[float], None]
 
@@ -35,6 +36,7 @@ class CycleReport:
     retried: int = 0
     released: int = 0
     conflicts: int = 0  # this process's claim conflicts so far
+    fenced: str | None = None  # why claiming stopped: the enqueue turn passed (fence.py)
 
     @property
     def idle(self) -> bool:
@@ -46,7 +48,7 @@ class CycleReport:
             f"live {self.live}, claimed {self.claimed}, submitted {self.submitted}, "
             f"completed {self.completed}, partFail {self.part_failed}, failed {self.failed}, "
             f"retried {self.retried}, released {self.released}, conflicts {self.conflicts}"
-        )
+        ) + (f"; fenced, not claiming: {self.fenced}" if self.fenced else "")
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Client:
     policy: str = "priority"
     monitor_only: bool = False
     submit_only: bool = False
+    fence: TurnFence | None = field(default_factory=TurnFence.from_environment)
 
     def cycle(self) -> CycleReport:
         ctx = self.ctx
@@ -75,10 +78,11 @@ class Client:
         if not self.monitor_only:
             room = ctx.config.limits.max_submitted - held
             wanted = min(room, ctx.config.limits.jobs_per_cycle)
-            won = claim(ctx, self.policy, wanted)
+            won = claim(ctx, self.policy, wanted, self.fence)
             report.claimed = len(won)
+            report.fenced = self.fence.lost if self.fence else None
             crashpoint("client-after-claim")
-            report.submitted += launch(ctx, {c.key: c.token for c in won})
+            report.submitted += launch(ctx, {c.key: c.token for c in won.won}, known=won.documents)
         report.conflicts = ctx.conflicts
         return report
 
@@ -100,7 +104,7 @@ class Client:
             reports.append(report)
             if on_cycle is not None:
                 on_cycle(number, report)
-            if until_idle and report.idle:
-                break
+            if (until_idle and report.idle) or report.fenced:
+                break  # a turn that has passed never comes back
             sleep(interval_s)
         return reports

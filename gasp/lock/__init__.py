@@ -1,0 +1,30 @@
+"""Cross-site exclusive execution: ``gasp enqueue SITE -- COMMAND`` (DESIGN.md section 10).
+
+Any number of sites loop the same command against one database; the lock lets exactly one
+of them run it at a time, in turns, and heals itself when a site dies or freezes. It is
+built only on the store protocol (revision-guarded writes of three kinds of document), so
+it works the same on the embedded and the CouchDB backends.
+
+Parts, one concept each:
+
+* ``documents``: ids and pydantic shapes of the leader, sites and heartbeat documents
+* ``clock``: elapsed time for decisions, wall time for people; injectable
+* ``timing``: delay, stale limit, conflict delay; the lease they imply
+* ``staleness``: judging liveness by watching revisions change, never by timestamps
+* ``election``: who leads (the one write that wins)
+* ``turn``: where the turn goes next (a pure decision)
+* ``state``: reading the lock in two round trips; the few writes
+* ``command``: the child process, its process group, and its death with its parent
+* ``fence``: the turn token a command receives, and the check that it is still current
+* ``loop``: one site's enqueue loop, with injectable clock and launcher
+* ``status``: what ``gasp enqueue --status`` prints
+
+This layer knows nothing of jobs, passes or the site client: ``gasp client`` asks
+``fence`` whether its turn still holds, not the other way round. The package exports
+only what a command under a turn needs, so that the client does not load the loop.
+"""
+
+from gasp.lock.documents import LockNames
+from gasp.lock.fence import TurnFence, turn_environment
+
+__all__ = ["LockNames", "TurnFence", "turn_environment"]

@@ -1,0 +1,69 @@
+"""``gasp enqueue --status``: the lock as one read sees it, in plain lines.
+
+"active" is the leader's judgement, the one turns are given by, as the leader last
+published it. The age of each heartbeat is measured on the machine running ``--status``
+against the site's own timestamp, so it carries whatever skew lies between the two
+clocks: it is there for people, and the lock itself never decides anything from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gasp.lock.clock import parse_iso
+from gasp.lock.documents import LockNames
+from gasp.lock.state import LockState
+
+
+def _age(at: str, now: datetime) -> str:
+    seconds = (now - parse_iso(at)).total_seconds()
+    if abs(seconds) < 120:
+        return f"{seconds:.1f}s"
+    if abs(seconds) < 7200:
+        return f"{seconds / 60:.1f}min"
+    return f"{seconds / 3600:.1f}h"
+
+
+def status_lines(state: LockState, names: LockNames, database: str, now: datetime) -> list[str]:
+    """What ``--status`` prints: leader, turn, and one line per site."""
+    lines = [
+        f"lock:      {names.leader_doc} (sites: {names.sites_doc}) in database {database}",
+    ]
+    doc = state.leader
+    if doc is None:
+        lines.append("leader:    none yet (no site has run gasp enqueue on this lock)")
+    else:
+        lines.append(
+            f"leader:    {doc.leader} (term {doc.term}, elected {doc.elected})"
+            if doc.leader
+            else f"leader:    none (the last leader resigned; term {doc.term})"
+        )
+        lines.append(
+            f"executing: {doc.executing} (turn {doc.turn}, since {doc.since}, "
+            f"token {doc.token[:8] if doc.token else '-'})"
+            if doc.executing
+            else f"executing: nobody (turns so far: {doc.turn})"
+        )
+    active = set(doc.active) if doc is not None else set()
+    header = ("site", "state", "beats", "last heartbeat (its clock)", "age here", "active")
+    rows: list[tuple[str, ...]] = [header]
+    for site in state.site_names:
+        heartbeat = state.heartbeats.get(site)
+        if heartbeat is None:
+            why = state.corrupt.get(site, "no heartbeat document")
+            rows.append((site, "-", "-", why, "-", "no"))
+            continue
+        rows.append(
+            (
+                site,
+                heartbeat.state,
+                str(heartbeat.beat),
+                heartbeat.at,
+                _age(heartbeat.at, now),
+                "yes" if site in active else "no",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return [line.rstrip() for line in lines]
