@@ -69,7 +69,8 @@ class BackendSection(_Section):
     name: str = "local"
     workdir: str = str(DEFAULT_DATA_FOLDER / "jobs")  # job folders, shared with the workers
     max_running: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
-    options: dict[str, str | int | float | bool] = {}  # backend-specific settings
+    # backend-specific settings; lists for argument lists (slurm's extra_args, command)
+    options: dict[str, str | int | float | bool | list[str]] = {}
 
 
 class StorageElementConfig(_Section):

@@ -24,6 +24,19 @@ if [ ! -x .tools/node_modules/.bin/pouchdb-server ]; then
   npm install --prefix .tools --no-audit --no-fund --loglevel=error pouchdb-server@4.2.0
 fi
 
+step "Debian packages: slurm-wlm, munge (the tests start their own single-node Slurm cluster)"
+slurm_missing=0
+for binary in sbatch squeue sacct scancel sinfo scontrol slurmctld slurmd munge munged; do
+  if ! command -v "$binary" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$binary" ]; then
+    slurm_missing=1
+  fi
+done
+if [ "$slurm_missing" = 1 ] && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge
+elif [ "$slurm_missing" = 1 ]; then
+  echo "not root: slurm-wlm/munge not installed; the Slurm tests will skip (fail under CI=true)"
+fi
+
 step "ruff"
 .venv/bin/ruff check gasp tests bench
 .venv/bin/ruff format --check gasp tests bench

@@ -6,15 +6,20 @@ a green CI run must mean every backend was exercised.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gasp.store import Database, Server, open_server
 from tests.gasp_runner import GaspRunner, gasp_runner
+
+if TYPE_CHECKING:
+    from tests.services.slurm_cluster import SlurmCluster
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("embedded", "couchdb")
@@ -36,6 +41,22 @@ def couchdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         missing_service("pouchdb-server is not installed (run the README's test command)")
     with running_pouchdb_server(tmp_path_factory.mktemp("pouchdb")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
+    """A real single-node Slurm cluster (munged, slurmctld, slurmd), for the whole session."""
+    from tests.services.slurm_cluster import missing_reason, running_slurm_cluster
+
+    reason = missing_reason()
+    if reason is not None:
+        missing_service(reason)
+    with contextlib.ExitStack() as stack:
+        try:
+            cluster = stack.enter_context(running_slurm_cluster(tmp_path_factory.mktemp("slurm")))
+        except RuntimeError as exc:
+            missing_service(f"the test Slurm cluster did not start: {exc}")
+        yield cluster
 
 
 @pytest.fixture

@@ -53,7 +53,93 @@ def _noop(options: Mapping[str, Any]) -> Backend:
     return NoopBackend()
 
 
-BACKENDS: dict[str, Callable[[Mapping[str, Any]], Backend]] = {"local": _local, "noop": _noop}
+SLURM_OPTIONS = {
+    "spool",
+    "max_running",
+    "partition",
+    "account",
+    "time_limit",
+    "extra_args",
+    "command",
+    "accounting",
+    "slurm_conf",
+    "timeout",
+}
+
+
+def _slurm(options: Mapping[str, Any]) -> Backend:
+    """Slurm: sbatch options from the site file; ``max_running`` is Slurm's business.
+
+    The client's ``limits.max_submitted`` bounds how many jobs a site hands to Slurm; how
+    many of those run at once is for the cluster's scheduler, so ``max_running`` (which
+    every site configuration carries) is accepted and not used.
+    """
+    from gasp.backends.local import DEFAULT_COMMAND
+    from gasp.backends.slurm import SlurmBackend
+    from gasp.backends.slurm_cli import DEFAULT_TIMEOUT_S, SbatchOptions, is_time_limit
+
+    _only(options, "slurm", SLURM_OPTIONS)
+    text = {key: _string(options, key) for key in ("partition", "account", "accounting")}
+    limit = options.get("time_limit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        limit = str(limit)  # minutes, as sbatch reads a bare number
+    if limit is not None and not (isinstance(limit, str) and is_time_limit(limit)):
+        raise ConfigError(
+            "backend 'slurm': option 'time_limit' must be minutes or one of sbatch's --time "
+            f'forms (e.g. "90", "2:00:00", "1-00:00:00"), not {limit!r}'
+        )
+    extra = _strings(options, "extra_args")
+    command = _strings(options, "command")
+    spool = options.get("spool")
+    if spool is not None and (not isinstance(spool, str | Path) or not str(spool)):
+        raise ConfigError(f"backend 'slurm': option 'spool' must be a folder path, not {spool!r}")
+    conf = options.get("slurm_conf")
+    if conf is not None and (not isinstance(conf, str | Path) or not str(conf)):
+        raise ConfigError(f"backend 'slurm': option 'slurm_conf' must be a file path, not {conf!r}")
+    timeout = options.get("timeout", DEFAULT_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise ConfigError(f"backend 'slurm': option 'timeout' must be a number, not {timeout!r}")
+    sbatch = SbatchOptions(
+        partition=text["partition"],
+        account=text["account"],
+        time_limit=limit,
+        extra_args=tuple(extra or ()),
+    )
+    return SlurmBackend(
+        spool=None if spool is None else Path(spool),
+        options=sbatch,
+        command=DEFAULT_COMMAND if command is None else tuple(command),
+        accounting=text["accounting"] or "sacct",
+        slurm_conf=None if conf is None else Path(conf),
+        timeout=float(timeout),
+    )
+
+
+def _string(options: Mapping[str, Any], key: str) -> str | None:
+    value = options.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"backend 'slurm': option {key!r} must be a string, not {value!r}")
+    return value
+
+
+def _strings(options: Mapping[str, Any], key: str) -> list[str] | None:
+    value = options.get(key)
+    if value is not None and (
+        isinstance(value, str)
+        or not isinstance(value, list | tuple)
+        or not all(isinstance(part, str) for part in value)
+    ):
+        raise ConfigError(
+            f"backend 'slurm': option {key!r} must be a list of strings, not {value!r}"
+        )
+    return None if value is None else list(value)
+
+
+BACKENDS: dict[str, Callable[[Mapping[str, Any]], Backend]] = {
+    "local": _local,
+    "noop": _noop,
+    "slurm": _slurm,
+}
 
 
 def make_backend(name: str, options: Mapping[str, Any]) -> Backend:

@@ -50,9 +50,11 @@ class App:
     def backend(self) -> Backend:
         """This site's execution backend, as its configuration describes it."""
         section = self.config.backend
-        options: dict[str, Any] = {**section.options, "max_running": section.max_running}
-        if section.name == "local":
-            options["spool"] = str(Path(section.workdir) / "spool")
+        options: dict[str, Any] = {
+            **section.options,
+            "max_running": section.max_running,
+            "spool": str(Path(section.workdir) / "spool"),  # bookkeeping beside the job folders
+        }
         return make_backend(section.name, options)
 
     def close(self) -> None:
