@@ -31,3 +31,29 @@ def gasp_runner(folder: Path) -> GaspRunner:
         )
 
     return run
+
+
+def start_client(
+    config: Path, env: dict[str, str], *, interval: str, max_cycles: int
+) -> subprocess.Popen[str]:
+    """A real ``gasp client --loop --until-idle`` process, its output captured."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gasp",
+            "-c",
+            str(config),
+            "client",
+            "--loop",
+            "--interval",
+            interval,
+            "--until-idle",
+            "--max-cycles",
+            str(max_cycles),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )

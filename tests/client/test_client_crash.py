@@ -17,8 +17,6 @@ import itertools
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 import zlib
 from collections import defaultdict
@@ -27,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.client.conftest import Campaign
+from tests.gasp_runner import start_client
 
 REQUEST = {
     "rat_v": "1.0.0",
@@ -56,29 +55,6 @@ CASES = [
 ]
 
 
-def _start(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gasp",
-            "-c",
-            str(config),
-            "client",
-            "--loop",
-            "--interval",
-            "0.2",
-            "--until-idle",
-            "--max-cycles",
-            "600",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_killed_client_loses_and_duplicates_nothing(
@@ -97,7 +73,7 @@ def test_killed_client_loses_and_duplicates_nothing(
         if crash and case != "random":
             env["GASP_CRASHPOINT"] = f"{case}:{rng.randint(1, 2)}"
             env["GASP_CRASHPOINT_ONCE"] = str(tmp_path / f"crashed-{round_number}")
-        process = _start(config, env)
+        process = start_client(config, env, interval="0.2", max_cycles=600)
         if crash and case == "random":
             time.sleep(rng.uniform(0.3, 2.5))
             process.send_signal(signal.SIGKILL)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
 
 from tests.client.conftest import Campaign
+from tests.gasp_runner import start_client
 
 PASSES = 2000
 SITES = ("site-a", "site-b", "site-c", "site-d")
@@ -43,28 +42,7 @@ def test_four_sites_share_two_thousand_passes(campaign: Campaign, backend: str) 
         config = campaign.config_file(
             site, backend={"name": "noop"}, limits={"jobs_per_cycle": 100, "claim_batch": 25}
         )
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gasp",
-                    "-c",
-                    str(config),
-                    "client",
-                    "--loop",
-                    "--interval",
-                    "0",
-                    "--until-idle",
-                    "--max-cycles",
-                    "2000",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-            )
-        )
+        processes.append(start_client(config, env, interval="0", max_cycles=2000))
     outputs = [p.communicate(timeout=900) for p in processes]
     for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
