@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from gasp import __version__
+from gasp.cli.calib import calib_group
 from gasp.cli.catalog import catalog_group
 from gasp.cli.client import client_command
 from gasp.cli.context import App
@@ -57,6 +58,7 @@ for command in (
     demo_command,
     run_job_command,
     enqueue_command,
+    calib_group,
 ):
     cli.add_command(command)
 
