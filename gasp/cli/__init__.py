@@ -22,6 +22,7 @@ from gasp.cli.enqueue import enqueue_command
 from gasp.cli.logs import logs_command
 from gasp.cli.requests import exactly_command, requests_group
 from gasp.cli.run_job import run_job_command
+from gasp.cli.runs import runs_group
 from gasp.cli.submit import submit_group
 from gasp.errors import GaspError
 
@@ -59,6 +60,7 @@ for command in (
     run_job_command,
     enqueue_command,
     calib_group,
+    runs_group,
 ):
     cli.add_command(command)
 
