@@ -19,6 +19,7 @@ from gasp.store import Database, Server, open_server
 from tests.gasp_runner import GaspRunner, gasp_runner
 
 if TYPE_CHECKING:
+    from tests.services.postgres_server import PostgresServer
     from tests.services.slurm_cluster import SlurmCluster
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -57,6 +58,22 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmClu
         except RuntimeError as exc:
             missing_service(f"the test Slurm cluster did not start: {exc}")
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (initdb'd for the session, unprivileged, loopback only)."""
+    from tests.services.postgres_server import missing_reason, running_postgres_server
+
+    reason = missing_reason()
+    if reason is not None:
+        missing_service(reason)
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(running_postgres_server())
+        except RuntimeError as exc:
+            missing_service(f"the test PostgreSQL server did not start: {exc}")
+        yield server
 
 
 @pytest.fixture

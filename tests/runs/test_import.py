@@ -1,0 +1,187 @@
+"""``gasp runs import``: run tables from JSON, CSV and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gasp.store import Database
+from tests.gasp_runner import GaspRunner
+from tests.runs.conftest import Daq
+from tests.runs.helpers import run_documents, revisions
+from tests.services.postgres_server import PostgresServer
+
+OpenDb = Callable[[], Database]
+TABLE = [
+    {"run": 100151, "run_type": "Physics", "start": "2024-03-01T10:00:00Z",
+     "end": "2024-03-01T11:00:00+00:00", "complete": True},
+    {"run": 100152, "run_type": "PCA", "start": "2024-03-01T11:00:00Z", "end": None,
+     "complete": False},
+]  # fmt: skip
+
+
+def test_json_import_creates_runs_and_is_idempotent(
+    gasp: GaspRunner, site: Path, processing: OpenDb
+) -> None:
+    (site / "runs.json").write_text(json.dumps(TABLE))
+    first = gasp("runs", "import", "runs.json")
+    assert first.returncode == 0, first.stderr
+    assert "imported 2 runs from import:runs.json: 2 new, 0 updated, 0 unchanged" in first.stdout
+    docs = run_documents(processing())
+    assert docs[100151]["end"] == "2024-03-01T11:00:00Z" and docs[100151]["complete"] is True
+    assert docs[100152]["run_type"] == "PCA" and docs[100152]["end"] is None
+    assert docs[100152]["source"] == "import:runs.json" and docs[100152]["subruns"] == []
+    again = gasp("runs", "import", "runs.json")
+    assert "0 new, 0 updated, 2 unchanged" in again.stdout
+
+
+def test_csv_import_keeps_registered_files(
+    gasp: GaspRunner, site: Path, daq: Daq, processing: OpenDb
+) -> None:
+    daq(100151, out=site / "raw")
+    assert gasp("runs", "register", "raw").returncode == 0
+    registered = run_documents(processing())[100151]
+    (site / "runs.csv").write_text(
+        "run,run_type,start,end,complete\n"
+        "100151,DeployedSource,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,yes\n"
+        "\n"
+        "100153,ECA,,,false\n"
+    )
+    result = gasp("runs", "import", "runs.csv")
+    assert result.returncode == 0, result.stderr
+    assert "1 new, 1 updated" in result.stdout
+    docs = run_documents(processing())
+    assert docs[100151]["subruns"] == registered["subruns"]
+    assert docs[100151]["run_type"] == "DeployedSource"
+    assert docs[100151]["source"] == "import:runs.csv"
+    assert docs[100153]["complete"] is False and docs[100153]["start"] is None
+    # registering again keeps the imported metadata and copies nothing
+    again = gasp("runs", "register", "raw")
+    assert again.returncode == 0 and "0 files copied" in again.stdout
+    assert run_documents(processing())[100151] == docs[100151]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("runs.json", '[{"run": 1, "run_type": "Physics"},\n {"run": 2,, }]',
+         "runs.json: malformed JSON at line 2, column 12"),
+        ("runs.json", '[{"run": 1, "run_type": "Bogus"}]',
+         "runs.json: [0]: run_type: unknown run type 'Bogus'"),
+        ("runs.json", '[{"run": "12a", "run_type": "Physics"}]',
+         "runs.json: [0]: run: '12a' is not an integer"),
+        ("runs.json", '[{"run": 1, "run_type": "PCA", "colour": "red"}]',
+         "runs.json: [0]: unknown field 'colour'"),
+        ("runs.json", '{"run": 1}', "runs.json: expected a JSON list of run objects"),
+        ("runs.csv", "run,run_type\n1,Physics\n2.5,Physics\n",
+         "runs.csv: line 3: run: '2.5' is not an integer"),
+        ("runs.csv", "run,run_type\n1,Physics\n2,TELLIE\n1,PCA\n",
+         "runs.csv: line 4: run 1 is listed twice (first at runs.csv: line 2)"),
+        ("runs.csv", "run,run_type\n1,Physics\n2,Physics,extra\n",
+         "runs.csv: line 3: 3 fields, the header has 2"),
+        ("runs.csv", "run,kind\n1,Physics\n", "runs.csv: line 1: header 'run,kind'"),
+        ("runs.csv", "run,run_type,start\n1,Physics,yesterday\n",
+         "runs.csv: line 2: start: 'yesterday' is not an ISO-8601 time"),
+        ("runs.csv", "run,run_type,complete\n1,Physics,maybe\n",
+         "runs.csv: line 2: complete: 'maybe' is not true or false"),
+        ("runs.txt", "1 Physics\n", "runs.txt: expected a .json or .csv run table"),
+    ],
+)  # fmt: skip
+def test_bad_tables_write_nothing(
+    gasp: GaspRunner, site: Path, processing: OpenDb, name: str, content: str, message: str
+) -> None:
+    (site / name).write_text(content)
+    before = revisions(processing())
+    result = gasp("runs", "import", name)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"gasp: error: {message}"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert revisions(processing()) == before
+
+
+def test_missing_table_file(gasp: GaspRunner, site: Path) -> None:
+    result = gasp("runs", "import", "nowhere.csv")
+    assert result.returncode == 2 and "nowhere.csv: cannot read" in result.stderr
+
+
+def _table(server: PostgresServer, rows: list[tuple[object, ...]], run_sql: str = "bigint") -> str:
+    """A fresh run table on the real server holding ``rows``; returns its name."""
+    name = f"runs_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.dsn, autocommit=True) as connection:
+        connection.execute(
+            f"CREATE TABLE {name} (run {run_sql} PRIMARY KEY, run_type text NOT NULL,"
+            ' start timestamptz, "end" timestamptz, complete boolean, operator text)'
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f'INSERT INTO {name} (run, run_type, start, "end", complete) '
+                "VALUES (%s, %s, %s, %s, %s)",
+                rows,
+            )
+    return name
+
+
+def test_postgres_import(
+    gasp: GaspRunner, site: Path, processing: OpenDb, postgres_server: PostgresServer
+) -> None:
+    table = _table(
+        postgres_server,
+        [
+            (100152, "PCA", "2024-03-01 12:00:00+01", "2024-03-01 13:00:00+01", True),
+            (100151, "Physics", "2024-03-01 10:00:00+00", None, False),
+        ],
+    )
+    result = gasp("runs", "import", "--postgres", postgres_server.dsn, "--table", table)
+    assert result.returncode == 0, result.stderr
+    assert "imported 2 runs from postgres: 2 new" in result.stdout
+    docs = run_documents(processing())
+    assert docs[100152]["start"] == "2024-03-01T11:00:00Z"
+    assert docs[100152]["complete"] is True and docs[100152]["source"] == "postgres"
+    assert docs[100151]["end"] is None and docs[100151]["complete"] is False
+    listed = gasp("runs", "list", "--json", "--type", "PCA")
+    assert [json.loads(line)["run"] for line in listed.stdout.splitlines()] == [100152]
+
+
+@pytest.mark.parametrize(
+    ("rows", "run_sql", "message"),
+    [
+        ([(1, "Physics", None, None, True), (2, "Bogus", None, None, True)], "bigint",
+         "run 2: run_type: unknown run type 'Bogus'"),
+        ([("7x", "Physics", None, None, True)], "text", "run 7x: run: '7x' is not an integer"),
+        ([], "bigint", "holds no runs"),
+    ],
+)  # fmt: skip
+def test_bad_postgres_rows_write_nothing(
+    gasp: GaspRunner,
+    site: Path,
+    processing: OpenDb,
+    postgres_server: PostgresServer,
+    rows: list[tuple[object, ...]],
+    run_sql: str,
+    message: str,
+) -> None:
+    table = _table(postgres_server, rows, run_sql)
+    before = revisions(processing())
+    result = gasp("runs", "import", "--postgres", postgres_server.dsn, "--table", table)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"gasp: error: postgres table {table}: {message}" or (
+        message in result.stderr and f"postgres table {table}" in result.stderr
+    ), result.stderr
+    assert revisions(processing()) == before
+
+
+def test_postgres_missing_table_and_options(
+    gasp: GaspRunner, site: Path, postgres_server: PostgresServer
+) -> None:
+    missing = gasp("runs", "import", "--postgres", postgres_server.dsn, "--table", "nope")
+    assert missing.returncode == 2
+    assert 'postgres table nope: relation "nope" does not exist' in missing.stderr
+    bad_name = gasp("runs", "import", "--postgres", postgres_server.dsn, "--table", "x;drop")
+    assert bad_name.returncode == 2 and "--table 'x;drop'" in bad_name.stderr
+    no_table = gasp("runs", "import", "--postgres", postgres_server.dsn)
+    assert no_table.returncode == 2 and "needs --table NAME" in no_table.stderr
