@@ -9,13 +9,13 @@ one per document or per emitted row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import quickjs
 
 from gasp.errors import StoreRefused
+from gasp.store import jsontext
 
 # CouchDB's query server gives map functions emit(), log(), sum(), isArray() and toJSON().
 # A map function that throws on a document emits nothing for that document, as in CouchDB.
@@ -80,9 +80,9 @@ class MapEngine:
             raise StoreRefused(f"map functions failed: {exc}") from exc
         return [
             [(self._names[view], key, value) for view, key, value in rows]
-            for rows in json.loads(result)
+            for rows in jsontext.parse(result)
         ]
 
     def map_docs(self, docs: Sequence[Mapping[str, Any]]) -> list[list[Emitted]]:
         """Rows emitted by each document."""
-        return self.map_json([json.dumps(doc) for doc in docs])
+        return self.map_json([jsontext.compact(doc) for doc in docs])

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from gasp.errors import Conflict, NotFound, StoreError, StoreRefused
+from gasp.store import jsontext
 from gasp.store.design import DESIGN_PREFIX, view_sources
 from gasp.store.embedded.connection import connect, write_transaction
-from gasp.store.embedded.documents import SequenceCounter, store_attachment, write_document
+from gasp.store.embedded.documents import DocumentWriter, store_attachment
 from gasp.store.embedded.view_index import ViewIndex
 from gasp.store.protocol import (
     BulkResult,
@@ -55,7 +56,7 @@ class EmbeddedDatabase(Database):
         if row is None or row[1]:
             state = "deleted" if row else "missing"
             raise NotFound(f"{self.name}: no document {doc_id!r} ({state})")
-        doc: Document = json.loads(row[0])
+        doc: Document = jsontext.parse(row[0])
         return doc
 
     def get_many(self, doc_ids: Sequence[str]) -> list[Document | None]:
@@ -70,7 +71,7 @@ class EmbeddedDatabase(Database):
                 )
             )
         # Parsed per position, so that callers may edit each document they read.
-        return [json.loads(found[i]) if i in found else None for i in doc_ids]
+        return [jsontext.parse(found[i]) if i in found else None for i in doc_ids]
 
     def put(self, doc: Document) -> str:
         if "_id" not in doc:
@@ -88,8 +89,7 @@ class EmbeddedDatabase(Database):
     def _write(self, docs: Sequence[Document]) -> list[BulkResult]:
         try:
             with write_transaction(self._conn) as conn:
-                sequence = SequenceCounter(conn)
-                return [write_document(conn, doc, sequence) for doc in docs]
+                return DocumentWriter(conn).write_many(docs)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.name}: write failed: {exc}") from exc
 
@@ -122,7 +122,7 @@ class EmbeddedDatabase(Database):
                 args,
             ).fetchall()
             for doc_id, rev, body in page:
-                doc = json.loads(body) if include_docs else None
+                doc = jsontext.parse(body) if include_docs else None
                 yield ViewRow(doc_id, doc_id, {"rev": rev}, doc)
             if len(page) < 1000:
                 return
@@ -162,7 +162,7 @@ class EmbeddedDatabase(Database):
                 rev=rev,
                 seq=seq,
                 deleted=bool(deleted),
-                doc=json.loads(body) if include_docs else None,
+                doc=jsontext.parse(body) if include_docs else None,
             )
             for doc_id, rev, seq, deleted, body in rows
         ]
@@ -187,7 +187,7 @@ class EmbeddedDatabase(Database):
                 current, _deleted, text = row
                 if rev != current:
                     raise Conflict(doc_id)
-                body = json.loads(text)
+                body = jsontext.parse(text)
             stubs = dict(body.get("_attachments") or {})
             stubs[name] = store_attachment(
                 conn, doc_id, name, data, content_type, revision_number(current) + 1
@@ -226,7 +226,7 @@ class EmbeddedDatabase(Database):
             (DESIGN_PREFIX, "_design0"),
         ):
             try:
-                designs[doc_id] = sorted(view_sources(json.loads(body)))
+                designs[doc_id] = sorted(view_sources(jsontext.parse(body)))
             except StoreRefused:
                 designs[doc_id] = []
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gasp.errors import NotFound, StoreRefused
+from gasp.store import jsontext
 from gasp.store.collation import sort_key
 from gasp.store.design import DESIGN_PREFIX, view_sources
 from gasp.store.embedded.connection import write_transaction
@@ -27,8 +28,7 @@ from gasp.store.jsmap import MapEngine
 from gasp.store.protocol import UNSET, ViewQuery, ViewRow
 from gasp.store.reduce import group_partials, reduce_values
 
-# One encoder built once: json.dumps() with non-default separators builds a new one per call.
-_to_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_to_json = jsontext.compact
 
 PAGE_ROWS = 1000
 INDEX_BATCH_DOCS = 2000
@@ -80,7 +80,7 @@ class ViewIndex:
         ).fetchone()
         if row is None:
             raise NotFound(f"{self._db_name}: no design document {ddoc_id}")
-        sources = view_sources(json.loads(row[0]))
+        sources = view_sources(jsontext.parse(row[0]))
         signature = hashlib.sha256(
             json.dumps({n: [s.map, s.reduce] for n, s in sources.items()}, sort_keys=True).encode()
         ).hexdigest()
@@ -184,7 +184,8 @@ class ViewIndex:
         for bounds in _bounds_list(query):
             for page in self._pages(view_id, bounds, query.descending):
                 # One JSON parse per page rather than two per row.
-                parsed = json.loads("[" + ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page) + "]")
+                text = ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page)
+                parsed = jsontext.parse(f"[{text}]")
                 for (_k, _s, doc_id, _v, _n), (key, value) in zip(page, parsed, strict=True):
                     if skip:
                         skip -= 1
@@ -254,7 +255,7 @@ class ViewIndex:
         run_sort: bytes | None = None
         run_values: list[Any] = []
         for page in self._pages(view_id, bounds, descending):
-            parsed = json.loads("[" + ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page) + "]")
+            parsed = jsontext.parse("[" + ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page) + "]")
             for (_k, key_sort, _d, _v, _n), (key, value) in zip(page, parsed, strict=True):
                 if key_sort != run_sort:
                     if run_sort is not None:
@@ -282,7 +283,7 @@ class ViewIndex:
                 "LIMIT ?",
                 [*args, PAGE_ROWS],
             ).fetchall()
-            keys = json.loads("[" + ",".join(key for key, _s, _c in page) + "]")
+            keys = jsontext.parse("[" + ",".join(key for key, _s, _c in page) + "]")
             for key, (_k, key_sort, count) in zip(keys, page, strict=True):
                 yield key, key_sort, int(count)
             if len(page) < PAGE_ROWS:
@@ -300,7 +301,7 @@ class ViewIndex:
             for doc_id, body in self._conn.execute(
                 f"SELECT id, body FROM docs WHERE deleted = 0 AND id IN ({marks})", chunk
             ):
-                docs[doc_id] = json.loads(body)
+                docs[doc_id] = jsontext.parse(body)
         return [
             ViewRow(row.id, row.key, row.value, docs.get(doc_id) if doc_id else None)
             for row, doc_id in zip(rows, wanted, strict=True)
