@@ -37,6 +37,15 @@ elif [ "$slurm_missing" = 1 ]; then
   echo "not root: slurm-wlm/munge not installed; the Slurm tests will skip (fail under CI=true)"
 fi
 
+step "Debian packages: xrootd-server, xrootd-client (the tests start their own XRootD server)"
+if ! command -v xrootd >/dev/null 2>&1 || ! command -v xrdcp >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xrootd-server xrootd-client
+  else
+    echo "not root: xrootd-server/xrootd-client not installed; the XRootD tests will skip (fail under CI=true)"
+  fi
+fi
+
 step "ruff"
 .venv/bin/ruff check gasp tests bench
 .venv/bin/ruff format --check gasp tests bench

@@ -21,6 +21,7 @@ from tests.gasp_runner import GaspRunner, gasp_runner
 if TYPE_CHECKING:
     from tests.services.postgres_server import PostgresServer
     from tests.services.slurm_cluster import SlurmCluster
+    from tests.services.xrootd_server import XRootDServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("embedded", "couchdb")
@@ -58,6 +59,22 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmClu
         except RuntimeError as exc:
             missing_service(f"the test Slurm cluster did not start: {exc}")
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def xrootd_server() -> Iterator[XRootDServer]:
+    """A real XRootD server (unprivileged, loopback, adler32 checksums), for the whole session."""
+    from tests.services.xrootd_server import missing_reason, running_xrootd_server
+
+    reason = missing_reason()
+    if reason is not None:
+        missing_service(reason)
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(running_xrootd_server())
+        except RuntimeError as exc:
+            missing_service(f"the test XRootD server did not start: {exc}")
+        yield server
 
 
 @pytest.fixture(scope="session")

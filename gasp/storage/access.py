@@ -34,7 +34,14 @@ from fsspec.spec import AbstractFileSystem
 from gasp.storage.errors import TransferError
 
 # Which pip package brings a protocol fsspec cannot load on its own, for the error message.
-PROTOCOL_PACKAGES = {"root": "fsspec-xrootd"}
+PROTOCOL_PACKAGES = {"root": "'gasp[xrootd]' (fsspec-xrootd and the xrootd client)"}
+
+# Per request, for XRootD: a server that stops answering fails the copy instead of hanging
+# it (the client's own default is half an hour, after minutes of reconnecting).
+XROOTD_TIMEOUT_S = 120
+
+# Options a protocol's filesystem is built with (fsspec keeps one instance per options).
+STORAGE_OPTIONS: dict[str, dict[str, Any]] = {"root": {"timeout": XROOTD_TIMEOUT_S}}
 
 
 class FileAccess:
@@ -185,10 +192,10 @@ ADAPTERS: dict[str, Callable[[AbstractFileSystem], FileAccess]] = {
 
 def access_for(url: str) -> tuple[FileAccess, str]:
     """The adapter for a URL's filesystem, and the path of the URL on it."""
+    protocol = url.partition("://")[0]
     try:
-        fs, path = url_to_fs(url)
+        fs, path = url_to_fs(url, **STORAGE_OPTIONS.get(protocol, {}))
     except ImportError as exc:
-        protocol = url.partition("://")[0]
         package = PROTOCOL_PACKAGES.get(protocol)
         hint = f" (install it with: pip install {package})" if package else ""
         raise TransferError(url, f"no filesystem for {protocol}://{hint}: {exc}") from exc
@@ -199,4 +206,12 @@ def access_for(url: str) -> tuple[FileAccess, str]:
     return make(fs), str(path)
 
 
-__all__ = ["ADAPTERS", "FileAccess", "LocalAccess", "access_for", "link_into_place"]
+__all__ = [
+    "ADAPTERS",
+    "STORAGE_OPTIONS",
+    "XROOTD_TIMEOUT_S",
+    "FileAccess",
+    "LocalAccess",
+    "access_for",
+    "link_into_place",
+]

@@ -55,9 +55,12 @@ class StorageElement:
         prefix = self.url_prefix if self.url_prefix.endswith("/") else self.url_prefix + "/"
         return prefix + lfn
 
-    def upload(self, local_path: str | Path, lfn: str) -> StoredFile:
-        """Store a local file under ``lfn``: checksummed on the way, published atomically."""
-        return transfer.upload(local_path, self.url_for(lfn))
+    def upload(self, local_path: str | Path, lfn: str, adler32: str | None = None) -> StoredFile:
+        """Store a local file under ``lfn``: checksummed on the way, published atomically.
+
+        With ``adler32`` given, what was sent must have it (else ``ChecksumMismatch``).
+        """
+        return transfer.upload(local_path, self.url_for(lfn), adler32)
 
     def stat(self, url: str) -> int | None:
         """The size of the file at ``url``, or None if it is not there."""

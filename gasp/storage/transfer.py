@@ -164,13 +164,19 @@ def walk(url: str, include_temporary: bool = False) -> Iterator[tuple[str, int]]
                 yield access.url(path), size
 
 
-def upload(local_path: str | Path, url: str) -> StoredFile:
-    """Copy a local file to ``url``, computing adler32 on the way; see the module docstring."""
+def upload(local_path: str | Path, url: str, expected: str | None = None) -> StoredFile:
+    """Copy a local file to ``url``, computing adler32 on the way; see the module docstring.
+
+    ``expected`` is the adler32 the file should have (computed where it was written, or
+    the catalogue's): the bytes that went out must have it, else ``ChecksumMismatch`` and
+    nothing is published. Either way the server's copy must match what went out.
+    """
     access, final = access_for(url)
     folder, name = posixpath.split(final)
     with translated(url, "upload"):
         if access.size(final) is not None:
             size, adler32 = file_adler32(local_path)
+            _check_expected(url, size, adler32, expected)
             return _same_file_or_conflict(access, final, url, size, adler32)
         access.makedirs(folder)
         temp = posixpath.join(folder, f".{name}{PART_MARK}-{secrets.token_hex(6)}")
@@ -178,6 +184,7 @@ def upload(local_path: str | Path, url: str) -> StoredFile:
             with open(local_path, "rb") as source, access.open_write(temp) as target:
                 running = copy_with_adler32(source, target)
             size, adler32 = running.size, running.hexdigest()
+            _check_expected(url, size, adler32, expected)
             _check_copy(access, temp, url, size, adler32)
             try:
                 access.publish(temp, final)
@@ -189,6 +196,18 @@ def upload(local_path: str | Path, url: str) -> StoredFile:
             _remove_quietly(access, temp)
             raise
     return StoredFile(url, size, adler32)
+
+
+def _check_expected(url: str, size: int, adler32: str, expected: str | None) -> None:
+    """The bytes read from the local file must be the ones the caller vouched for."""
+    if expected is not None and adler32 != expected:
+        raise ChecksumMismatch(
+            url,
+            expected_size=size,
+            actual_size=size,
+            expected_adler32=expected,
+            actual_adler32=adler32,
+        )
 
 
 def _check_copy(access: FileAccess, temp: str, url: str, size: int, adler32: str) -> None:

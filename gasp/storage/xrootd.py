@@ -1,19 +1,23 @@
-"""``root://`` storage (XRootD): what fsspec-xrootd leaves to the protocol itself.
+"""``root://`` storage (XRootD): what fsspec-xrootd leaves to the XRootD client itself.
 
-fsspec-xrootd reads, writes, lists and deletes; two operations a storage element needs are
-not in it, so they go to the XRootD client (``pyxrootd``, which fsspec-xrootd depends on):
+fsspec-xrootd lists, reads and renames (its ``mv`` asks the server); four things a storage
+element needs go to the XRootD client (the ``xrootd`` package, which fsspec-xrootd wraps):
 
-* **rename**: fsspec-xrootd has no move, and fsspec's fallback (copy, then delete) would
-  read the whole file back through the client. XRootD's ``mv`` renames on the server.
 * **checksum**: ``fs.checksum`` in fsspec is a hash of the file's metadata. An XRootD
   server configured with ``xrootd.chksum adler32`` answers a ``QueryCode.CHECKSUM`` query
   with ``adler32 <8 hex digits>``, computing (and caching) it next to the data, so a
   verification never has to move the file over the network. A server without it answers
   with an error, and the caller reads the file back instead.
-
-fsspec-xrootd also reports a missing file as a plain ``OSError``; ``size`` and ``remove``
-ask the server with ``stat`` so that "not there" (``kXR_NotFound``) is told apart from
-"could not ask" (a connection or permission problem, which must not read as missing).
+* **stat and remove**: fsspec-xrootd reports a missing file as a plain ``OSError``; asking
+  the server directly tells "not there" (``kXR_NotFound``) from "could not ask" (a
+  connection or permission problem, which must not read as missing).
+* **writing**: fsspec-xrootd's file sends each ``write`` synchronously, so the link idles
+  while the next chunk is read and checksummed. ``PipelinedWriter`` keeps a few writes in
+  flight (as ``xrdcp`` does), which is what lets an upload with adler32 on the fly keep up
+  with ``xrdcp`` (``bench/archive.py``).
+* **persist on successful close**: the temporary copy is opened with ``POSC`` and
+  ``NEW``: a name nobody else has, which the server deletes by itself if the writer
+  disappears (killed, connection lost) before closing it.
 
 XRootD's rename replaces an existing target, so ``publish`` checks first; the short gap
 between check and rename is the one place two writers of the same name could race, and
@@ -24,61 +28,152 @@ from __future__ import annotations
 
 import errno
 import posixpath
-from typing import Any
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, BinaryIO, cast
 
+from gasp.storage.access import XROOTD_TIMEOUT_S as TIMEOUT_S
 from gasp.storage.access import FileAccess
 from gasp.storage.adler32 import format_adler32
 
 KXR_NOT_FOUND = 3011  # the XRootD protocol's error number for a missing file
+WRITES_IN_FLIGHT = 4  # chunks sent and not yet acknowledged (xrdcp's default is 4 too)
 
 
 class XRootDAccess(FileAccess):
-    """An XRootD server reached through fsspec-xrootd, with pyxrootd for rename and checksum."""
+    """An XRootD server reached through fsspec-xrootd, with the XRootD client beside it."""
 
     def _client(self) -> Any:
         from XRootD import client
 
         return client.FileSystem(f"root://{self.fs.hostid}")
 
-    def _timeout(self) -> int:
-        return int(getattr(self.fs, "timeout", 60))
-
     def size(self, path: str) -> int | None:
         from XRootD.client.flags import StatInfoFlags
 
-        status, info = self._client().stat(path, timeout=self._timeout())
+        status, info = self._client().stat(path, timeout=TIMEOUT_S)
         if not status.ok:
             if status.errno == KXR_NOT_FOUND:
                 return None
-            raise OSError(f"stat {path}: {status.message}")
+            raise OSError(f"stat {path}: {status.message.strip()}")
         if info.flags & (StatInfoFlags.IS_DIR | StatInfoFlags.OTHER):
             return None
         return int(info.size)
 
+    @contextmanager
+    def open_write(self, path: str) -> Iterator[BinaryIO]:
+        from XRootD import client
+        from XRootD.client.flags import OpenFlags
+
+        handle = client.File()
+        status, _ = handle.open(
+            self.url(path), OpenFlags.NEW | OpenFlags.POSC | OpenFlags.MAKEPATH, timeout=TIMEOUT_S
+        )
+        if not status.ok:
+            raise OSError(f"open {path} for writing: {status.message.strip()}")
+        writer = PipelinedWriter(handle, path)
+        try:
+            yield cast(BinaryIO, writer)
+            writer.drain()
+        finally:
+            writer.drain(raise_errors=False)
+            status, _ = handle.close(timeout=TIMEOUT_S)
+        if not status.ok:  # POSC: a file whose close failed is not kept
+            raise OSError(f"close {path}: {status.message.strip()}")
+        self.fs.invalidate_cache(posixpath.dirname(path))
+
+    def makedirs(self, folder: str) -> None:
+        from XRootD.client.flags import MkDirFlags
+
+        status, _ = self._client().mkdir(folder, MkDirFlags.MAKEPATH, timeout=TIMEOUT_S)
+        if not status.ok:
+            raise OSError(f"mkdir {folder}: {status.message.strip()}")
+
     def remove(self, path: str) -> bool:
-        status, _ = self._client().rm(path, timeout=self._timeout())
+        status, _ = self._client().rm(path, timeout=TIMEOUT_S)
         if not status.ok:
             if status.errno == KXR_NOT_FOUND:
                 return False
-            raise OSError(f"remove {path}: {status.message}")
+            raise OSError(f"remove {path}: {status.message.strip()}")
         self.fs.invalidate_cache(posixpath.dirname(path))
         return True
 
     def publish(self, temp: str, final: str) -> None:
         if self.size(final) is not None:
             raise FileExistsError(errno.EEXIST, "file exists", final)
-        status, _ = self._client().mv(temp, final, timeout=self._timeout())
-        if not status.ok:
-            raise OSError(f"rename {temp} -> {final} refused: {status.message}")
-        self.fs.invalidate_cache()
+        self.fs.mv(temp, final)
 
     def server_checksum(self, path: str) -> str | None:
         from XRootD.client.flags import QueryCode
 
-        status, response = self._client().query(QueryCode.CHECKSUM, path, timeout=self._timeout())
+        status, response = self._client().query(QueryCode.CHECKSUM, path, timeout=TIMEOUT_S)
         if not status.ok or response is None:
             return None  # no checksum plugin on this server: the caller reads the file
         return parse_checksum_reply(response)
+
+    def walk(self, folder: str) -> Iterator[tuple[str, int]]:
+        if self._client().stat(folder, timeout=TIMEOUT_S)[0].errno == KXR_NOT_FOUND:
+            return  # fsspec-xrootd reports a missing folder as an error, not as empty
+        yield from super().walk(folder)
+
+
+class PipelinedWriter:
+    """Sequential writes to an open XRootD file, ``WRITES_IN_FLIGHT`` at a time.
+
+    Each ``write`` is sent asynchronously and returns once there is a free slot, so the
+    caller reads and checksums the next chunk while earlier ones travel. A chunk's bytes
+    are kept referenced until the server acknowledged them (the client sends from that
+    memory). The first failure is raised by the next ``write`` or by ``drain``.
+    """
+
+    def __init__(self, handle: Any, path: str, depth: int = WRITES_IN_FLIGHT) -> None:
+        self._handle = handle
+        self._path = path
+        self._depth = depth
+        self._slots = threading.BoundedSemaphore(depth)
+        self._lock = threading.Lock()
+        self._in_flight: dict[int, bytes] = {}
+        self._errors: list[str] = []
+        self._offset = 0
+
+    def write(self, data: bytes) -> int:
+        self._raise_first_error()
+        data = bytes(data)
+        self._slots.acquire()
+        offset = self._offset
+
+        def done(status: Any, _response: Any, _hosts: Any) -> None:
+            with self._lock:
+                self._in_flight.pop(offset, None)
+                if not status.ok:
+                    self._errors.append(f"at byte {offset}: {status.message.strip()}")
+            self._slots.release()
+
+        with self._lock:
+            self._in_flight[offset] = data
+        status = self._handle.write(data, offset, len(data), timeout=TIMEOUT_S, callback=done)
+        if not status.ok:  # not even sent: no callback will come
+            with self._lock:
+                self._in_flight.pop(offset, None)
+            self._slots.release()
+            raise OSError(f"write {self._path} at byte {offset}: {status.message.strip()}")
+        self._offset += len(data)
+        return len(data)
+
+    def drain(self, raise_errors: bool = True) -> None:
+        """Wait until every write sent is acknowledged; raise the first failure."""
+        for _ in range(self._depth):
+            self._slots.acquire()
+        for _ in range(self._depth):
+            self._slots.release()
+        if raise_errors:
+            self._raise_first_error()
+
+    def _raise_first_error(self) -> None:
+        with self._lock:
+            if self._errors:
+                raise OSError(f"write {self._path} failed {self._errors[0]}")
 
 
 def parse_checksum_reply(response: bytes | str) -> str | None:
@@ -93,4 +188,4 @@ def parse_checksum_reply(response: bytes | str) -> str | None:
         return None
 
 
-__all__ = ["XRootDAccess", "parse_checksum_reply"]
+__all__ = ["PipelinedWriter", "XRootDAccess", "parse_checksum_reply"]
