@@ -392,6 +392,22 @@ def test_attachments(db: Database) -> None:
         db.get_attachment("job:Alpha:1", "stdout.txt")
 
 
+def test_bulk_rewrite_keeps_or_drops_attachments_per_document(db: Database) -> None:
+    """A bulk write among documents with attachments: stubs kept, missing stubs dropped."""
+    for name in ("x", "y"):
+        rev = db.put({"_id": name, "v": 0})
+        db.put_attachment(name, rev, "log.txt", f"log of {name}".encode(), "text/plain")
+    x, y = db.get("x"), db.get("y")
+    x["v"], y["v"] = 1, 1
+    del y["_attachments"]
+    results = db.bulk([x, {"_id": "z", "v": 0}, y])
+    assert all(r.ok for r in results), results
+    assert db.get_attachment("x", "log.txt") == b"log of x"
+    assert "_attachments" in db.get("x") and "_attachments" not in db.get("y")
+    with pytest.raises(NotFound):
+        db.get_attachment("y", "log.txt")
+
+
 def test_info_counts(db: Database) -> None:
     _jobs(db)
     doc = db.get("job:Alpha:1")
