@@ -21,6 +21,9 @@ from gasp.client.cycle import Client, CycleReport
 @click.option("--runlevel", "policy", flag_value="runlevel", help="Smaller run numbers first.")
 @click.option("--newfirst", "policy", flag_value="newfirst", help="Larger run numbers first.")
 @click.option("--serial", "policy", flag_value="serial", help="In order of creation.")
+@click.option(
+    "--processing", is_flag=True, help="Run detector-data processing (the processing database)."
+)
 @click.option("--mononly", is_flag=True, help="Only follow jobs already submitted.")
 @click.option("--nomon", is_flag=True, help="Only submit new jobs.")
 @click.option("--loop", is_flag=True, help="Cycle until interrupted (or --max-cycles).")
@@ -39,6 +42,7 @@ from gasp.client.cycle import Client, CycleReport
 def client_command(
     app: App,
     policy: str,
+    processing: bool,
     mononly: bool,
     nomon: bool,
     loop: bool,
@@ -51,7 +55,8 @@ def client_command(
         raise click.UsageError("--mononly and --nomon exclude each other")
     config = app.config
     backend = app.backend()
-    ctx = ClientContext(config=config, db=app.database_for("production"), backend=backend)
+    kind = "processing" if processing else "production"
+    ctx = ClientContext(config=config, db=app.database_for(kind), backend=backend, kind=kind)
     client = Client(ctx, policy=policy, monitor_only=mononly, submit_only=nomon)
     console = Console()
 

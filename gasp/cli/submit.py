@@ -1,7 +1,8 @@
-"""``gasp submit``: production requests into job passes."""
+"""``gasp submit``: production requests and detector runs into job passes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,10 +10,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from gasp.catalog.stored import stored_versions
 from gasp.cli.context import App, pass_app
+from gasp.errors import InputError
 from gasp.progress import progress
+from gasp.store import Database
 from gasp.submit.plan import JobPlan
+from gasp.submit.processing import ProcessingOptions, ProcessingSubmission, submit_processing
+from gasp.submit.processing_plan import ProcessingJobPlan
 from gasp.submit.production import Submission, submit_production
+from gasp.submit.request_file import raise_problems
+from gasp.submit.runlist import read_run_list
+from gasp.submit.sensing import Selection, check_bounds, dedupe, sensing_selection
 
 
 @click.group("submit")
@@ -107,3 +116,186 @@ def _runs_text(runs: Sequence[int]) -> str:
     if len(ordered) > 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{ordered[0]}-{ordered[-1]}"
     return " ".join(str(r) for r in ordered[:6]) + (" ..." if len(ordered) > 6 else "")
+
+
+def _runs_option(values: Sequence[str]) -> list[int]:
+    runs = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            if not part.isdigit():
+                raise InputError(f"--runs: not a run number: {part!r}")
+            runs.append(int(part))
+    return runs
+
+
+def _selection(
+    db: Database,
+    start_run: int | None,
+    block: tuple[int, int] | None,
+    run_range: tuple[int, int] | None,
+    after: int | None,
+    runs: Sequence[str],
+    runlist: Path | None,
+) -> Selection:
+    """Exactly one way of choosing runs, as the options say."""
+    given = [
+        name
+        for name, value in (
+            ("--start-run", start_run),
+            ("--block", block),
+            ("--range", run_range),
+            ("--after", after),
+            ("--runs", runs or None),
+            ("-L", runlist),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise InputError(
+            "choose the runs with exactly one of --start-run, --block, --range, --after, "
+            f"--runs, -L (given: {', '.join(given) or 'none'})"
+        )
+    if start_run is not None:
+        return sensing_selection(db, start_run)
+    if block is not None:
+        raise_problems(check_bounds(*block, "--block"))
+        return Selection("block", first=block[0], last=block[1])
+    if run_range is not None:
+        raise_problems(check_bounds(*run_range, "--range"))
+        return Selection("reprocess", first=run_range[0], last=run_range[1])
+    if after is not None:
+        return Selection("reprocess", first=after + 1)
+    if runs:
+        return Selection("reprocess", runs=dedupe(_runs_option(runs)))
+    assert runlist is not None
+    listed, problems = read_run_list(runlist)
+    raise_problems(problems)
+    return Selection("reprocess", runs=dedupe(listed))
+
+
+def _version(db: Database, given: str | None) -> str:
+    """``--rat-v``, or the one processing catalogue stored when there is only one."""
+    if given is not None:
+        return given
+    versions = stored_versions(db, "processing")
+    if len(versions) != 1:
+        raise InputError(
+            "give the software version with --rat-v (processing catalogues stored: "
+            f"{', '.join(versions) or 'none'})"
+        )
+    return versions[0]
+
+
+@submit_group.command("processing")
+@click.option("--start-run", type=click.IntRange(min=0), help="Sense complete runs after RUN.")
+@click.option("--block", type=(int, int), metavar="START END", help="First passes of a block.")
+@click.option(
+    "--range", "run_range", type=(int, int), metavar="START END", help="Reprocess a range."
+)
+@click.option("--after", type=click.IntRange(min=0), help="Reprocess every run after RUN.")
+@click.option("--runs", multiple=True, metavar="RUN[,RUN...]", help="Reprocess these runs.")
+@click.option("-L", "--runlist", type=click.Path(path_type=Path), help="Reprocess listed runs.")
+@click.option("-N", "--module", "modules", multiple=True, help="Module (instead of defaults).")
+@click.option("--rat-v", "rat_version", help="Software version (default: the only one stored).")
+@click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
+@click.option("--priority", type=int, default=0, show_default=True, help="Queue priority.")
+@click.option(
+    "-o",
+    "--outlist",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append the .exactly lines (module run pass) to this file.",
+)
+@click.option("--find-prereq", is_flag=True, help="Read the latest completed prerequisite pass.")
+@click.option(
+    "--force-prereq-pass",
+    "forced",
+    type=(str, click.IntRange(min=1)),
+    multiple=True,
+    metavar="MODULE PASS",
+    help="Read this pass of a prerequisite module.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and show the jobs; write nothing.")
+@click.option("--loop", is_flag=True, help="With --start-run: sense again every --interval.")
+@click.option("--interval", type=click.FloatRange(min=1), default=300.0, show_default=True)
+@click.option("--max-passes", type=click.IntRange(min=1), help="With --loop: stop after N.")
+@pass_app
+def submit_processing_command(
+    app: App,
+    start_run: int | None,
+    block: tuple[int, int] | None,
+    run_range: tuple[int, int] | None,
+    after: int | None,
+    runs: tuple[str, ...],
+    runlist: Path | None,
+    modules: tuple[str, ...],
+    rat_version: str | None,
+    ratdb_tag: str | None,
+    priority: int,
+    outlist: Path | None,
+    find_prereq: bool,
+    forced: tuple[tuple[str, int], ...],
+    dry_run: bool,
+    loop: bool,
+    interval: float,
+    max_passes: int | None,
+) -> None:
+    """Create processing passes for detector runs: sensed, a block, or reprocessed."""
+    if loop and start_run is None:
+        raise InputError("--loop senses new runs: it needs --start-run")
+    db = app.database_for("processing")
+    console = Console()
+    number = 0
+    while True:
+        number += 1
+        options = ProcessingOptions(
+            selection=_selection(db, start_run, block, run_range, after, runs, runlist),
+            rat_version=_version(db, rat_version),
+            modules=tuple(dict.fromkeys(modules)),
+            ratdb_tag=ratdb_tag,
+            find_prereq=find_prereq,
+            forced=dict(forced),
+            priority=priority,
+        )
+        result = submit_processing(
+            db,
+            options,
+            outlist=outlist,
+            dry_run=dry_run,
+            advance_factory=lambda total: progress("writing passes", total),
+        )
+        _print_processing(console, result)
+        if not loop or (max_passes is not None and number >= max_passes):
+            return
+        time.sleep(interval)
+
+
+def _print_processing(console: Console, result: ProcessingSubmission) -> None:
+    table = Table(title="dry run: nothing written" if result.dry_run else None)
+    for column in ("module", "level", "jobs", "subjobs", "runs", "status"):
+        table.add_column(column, justify="right" if column in ("jobs", "subjobs") else "left")
+    by_module: dict[str, list[ProcessingJobPlan]] = {}
+    for job in result.jobs:
+        by_module.setdefault(job.module, []).append(job)
+    for module, jobs in by_module.items():
+        prerequisites = {p.module for j in jobs for p in j.prerequisites}
+        table.add_row(
+            module,
+            jobs[0].level,
+            str(len(jobs)),
+            str(sum(len(j.subjobs) for j in jobs)),
+            _runs_text([j.run for j in jobs]),
+            f"after {', '.join(sorted(prerequisites))}" if prerequisites else "waiting",
+        )
+    if result.jobs:
+        console.print(table)
+    for run, why in result.held:
+        console.print(f"run {run}: held, not processed: {why} (gasp calib release TYPE)")
+    if result.skipped:
+        console.print(f"{len(result.skipped)} runs already processed: {_runs_text(result.skipped)}")
+    if not result.jobs:
+        console.print("no runs to process")
+    elif not result.dry_run:
+        console.print(
+            f"request {result.request_name}: {result.written} passes written; "
+            f"{len(result.jobs)} jobs, {result.subjobs} subjobs"
+        )

@@ -10,8 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 from gasp.backends.base import Backend
-from gasp.catalog.model import ProductionCatalogue
-from gasp.catalog.stored import load_production_catalogue
+from gasp.catalog.model import Catalogue
+from gasp.catalog.stored import load_catalogue
 from gasp.config import Config
 from gasp.errors import InputError
 from gasp.runner.spec import StorageElementSpec
@@ -43,7 +43,7 @@ class ClientContext:
     clock: Clock = system_clock
     client_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     conflicts: int = 0  # claims lost to another writer since the process started
-    _catalogues: dict[str, ProductionCatalogue | None] = field(default_factory=dict)
+    _catalogues: dict[str, Catalogue | None] = field(default_factory=dict)
 
     @property
     def site(self) -> str:
@@ -76,13 +76,13 @@ class ClientContext:
         name = self.config.storage.failover
         return self.storage_element(name) if name else None
 
-    def catalogue(self, rat_version: str) -> ProductionCatalogue | None:
-        """The catalogue of a version this site can run, or None if it cannot run it."""
+    def catalogue(self, rat_version: str) -> Catalogue | None:
+        """The catalogue (of this client's kind) of a version this site can run, or None."""
         if rat_version not in self._catalogues:
-            found: ProductionCatalogue | None = None
+            found: Catalogue | None = None
             if rat_version in self.config.software:
                 try:
-                    found = load_production_catalogue(self.db, rat_version)
+                    found = load_catalogue(self.db, self.kind, rat_version)
                 except InputError:  # no catalogue for that version: not runnable here
                     found = None
             self._catalogues[rat_version] = found

@@ -16,6 +16,7 @@ from gasp.client.finalize import finalize
 from gasp.client.heartbeat import heartbeat
 from gasp.client.launch import launch
 from gasp.client.monitor import count_live, monitor
+from gasp.client.prerequisites import promote_dependants
 from gasp.client.release import release_dead_sites, release_stuck
 from gasp.crashpoints import crashpoint
 from gasp.lock.fence import TurnFence
@@ -35,6 +36,7 @@ class CycleReport:
     failed: int = 0
     retried: int = 0
     released: int = 0
+    promoted: int = 0  # dependants released (or made unsatisfied) by passes that ended
     conflicts: int = 0  # this process's claim conflicts so far
     fenced: str | None = None  # why claiming stopped: the enqueue turn passed (fence.py)
 
@@ -47,7 +49,8 @@ class CycleReport:
         return (
             f"live {self.live}, claimed {self.claimed}, submitted {self.submitted}, "
             f"completed {self.completed}, partFail {self.part_failed}, failed {self.failed}, "
-            f"retried {self.retried}, released {self.released}, conflicts {self.conflicts}"
+            f"retried {self.retried}, released {self.released}, promoted {self.promoted}, "
+            f"conflicts {self.conflicts}"
         ) + (f"; fenced, not claiming: {self.fenced}" if self.fenced else "")
 
 
@@ -71,6 +74,9 @@ class Client:
             done = finalize(ctx, watched.to_finalize, watched.tokens)
             report.completed, report.part_failed = done.completed, done.part_failed
             report.failed, report.retried = done.failed, done.retried
+            report.promoted = promote_dependants(
+                ctx.db, [key for key, _state in done.concluded], by=ctx.by
+            )
             report.released = release_stuck(ctx) + release_dead_sites(ctx)
             # Claimed before a crash but never launched: launch now (reconciled by name).
             report.submitted += launch(ctx, watched.to_launch)

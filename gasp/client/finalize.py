@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ class FinalizeResult:
     part_failed: int = 0
     failed: int = 0
     retried: int = 0
+    # Each concluded pass and the state it is left in: prerequisites of others (cycle.py).
+    concluded: list[tuple[PassKey, str]] = field(default_factory=list)
 
 
 def _verify(ctx: ClientContext, subjob: dict[str, Any]) -> str | None:
@@ -157,6 +159,8 @@ def finalize(ctx: ClientContext, keys: list[PassKey], tokens: dict[PassKey, str]
         transient = any(s.get("retryable") for s in bad) or _transient(ctx, failure_text)
         retry = transient and int(pass_doc.get("attempt", 1)) < ctx.config.retry.max_attempts
         outcome = _conclude(ctx, key, token, verdicts, data_ids, retry)
+        if outcome is not None:
+            result.concluded.append((key, PassState.WAITING if retry else outcome))
         if outcome == PassState.COMPLETED:
             result.completed += 1
         elif retry:

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from gasp.backends.base import Submission
+from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
 from gasp.client.passes import PassKey, find_pass, update_passes
+from gasp.client.processing_spec import Inputs, input_documents, processing_spec
 from gasp.crashpoints import crashpoint
 from gasp.errors import GaspError
 from gasp.model.ids import job_id
@@ -53,13 +55,23 @@ def build_spec(
     pass_doc: dict[str, Any],
     subjob: dict[str, Any],
     workdir: Path,
+    inputs: Inputs | None = None,
 ) -> JobSpec:
-    """The runner's whole world for one subjob, from the pass and the catalogue."""
+    """The runner's whole world for one subjob, from the pass and the catalogue.
+
+    ``inputs``: the data documents processing passes read (``input_documents``).
+    """
     module, run, number = str(job["module"]), int(job["run"]), int(pass_doc["pass"])
     subrun, attempt = int(subjob["subrun"]), int(pass_doc.get("attempt", 1))
+    if ctx.kind == "processing":
+        name = job_name(module, run, subrun, number, attempt)
+        seed = seed_of(module, run, subrun, number)
+        return processing_spec(
+            ctx, job, pass_doc, subjob, workdir, inputs or {}, name=name, seed=seed
+        )
     version = str(pass_doc["rat_version"])
     catalogue = ctx.catalogue(version)
-    if catalogue is None or module not in catalogue.modules:
+    if not isinstance(catalogue, ProductionCatalogue) or module not in catalogue.modules:
         raise GaspError(f"{module}: no catalogue entry for software version {version}")
     entry = catalogue.modules[module]
     software = ctx.config.software[version]
@@ -119,6 +131,8 @@ def pending_subjobs(
         docs: list[dict[str, Any] | None] = [known[i] for i in ids]
     else:
         docs = ctx.db.get_many(ids)
+    pairs = [(j, p) for j, k in zip(docs, keys, strict=True) if j and (p := find_pass(j, k[2]))]
+    inputs = input_documents(ctx, pairs) if ctx.kind == "processing" else {}
     pending: list[Pending] = []
     for key, job in zip(keys, docs, strict=True):
         pass_doc = find_pass(job, key[2]) if job else None
@@ -135,7 +149,7 @@ def pending_subjobs(
                 key[0], key[1], int(subjob["subrun"]), key[2], int(pass_doc.get("attempt", 1))
             )
             workdir = ctx.workdir / name
-            spec = build_spec(ctx, job, pass_doc, subjob, workdir).model_dump_json()
+            spec = build_spec(ctx, job, pass_doc, subjob, workdir, inputs).model_dump_json()
             pending.append(Pending(key, claims[key], int(subjob["subrun"]), name, workdir, spec))
     return pending
 
@@ -185,11 +199,5 @@ def launch(
 
         return change
 
-    # Recorded on the revisions the claim wrote (``known``): a conflict, if another writer
-    # came in between, re-reads and re-applies, so nothing is recorded on a stale read.
-    update_passes(
-        ctx.db,
-        {key: (items[0].token, record(items)) for key, items in by_pass.items()},
-        known=known,
-    )
+    update_passes(ctx.db, {key: (items[0].token, record(items)) for key, items in by_pass.items()})
     return len(fresh)

@@ -24,8 +24,8 @@ from gasp.catalog.model import ProductionCatalogue
 from gasp.catalog.stored import load_production_catalogue
 from gasp.errors import Conflict, InputError, NotFound
 from gasp.model.clock import utc_now
-from gasp.model.ids import job_id, request_id
-from gasp.model.job import add_labels, new_job_document, new_pass, next_pass_number
+from gasp.model.ids import request_id
+from gasp.model.job import new_pass
 from gasp.store import Database
 from gasp.submit.allocate import next_free_run, reserve_runs
 from gasp.submit.exactly import Triple, compress, expand, format_lines
@@ -38,9 +38,9 @@ from gasp.submit.request_file import (
     read_request,
 )
 from gasp.submit.runlist import read_run_list
+from gasp.submit.write import BuildPass, NewPass, write_new_passes
 
 KIND = "production"
-BATCH = 1000
 Advance = Callable[[int], None]
 
 
@@ -185,7 +185,7 @@ def submit_production(
         finally:
             if context:
                 context.__exit__(None, None, None)
-        _close_request(db, request_doc, exactly, sum(len(j.subjobs) for j in jobs))
+        close_request(db, request_doc, exactly, sum(len(j.subjobs) for j in jobs))
     if outlist is not None:
         _append_exactly(outlist, exactly)
     return Submission(name, jobs, written, present, exactly)
@@ -244,40 +244,17 @@ def write_passes(
     Returns the ``.exactly`` triples in job order, how many passes were written now, and
     how many an earlier, interrupted attempt had written.
     """
-    passes: dict[str, int] = {}
-    written = present = 0
-    by = f"submit:{request_name}"
-    for start in range(0, len(jobs), BATCH):
-        pending = {job_id(j.module, j.run): j for j in jobs[start : start + BATCH]}
-        while pending:
-            ids = list(pending)
-            docs = db.get_many(ids)
-            now = utc_now()
-            to_write: list[dict[str, Any]] = []
-            for doc_id, found in zip(ids, docs, strict=True):
-                plan = pending[doc_id]
-                doc = found if found is not None else new_job_document(KIND, plan.module, plan.run)
-                mine = [p for p in doc["passes"] if p.get("request") == request_name]
-                if mine:
-                    passes[doc_id] = int(mine[0]["pass"])
-                    present += 1
-                    del pending[doc_id]
-                    continue
-                number = next_pass_number(doc)
-                doc["passes"].append(
-                    _pass_for(plan, number, rat_version, ratdb_tag, request_name, now, by)
-                )
-                add_labels(doc, plan.labels)
-                to_write.append(doc)
-            for result, doc in zip(db.bulk(to_write), to_write, strict=True):
-                if result.ok:
-                    passes[result.id] = int(doc["passes"][-1]["pass"])
-                    written += 1
-                    del pending[result.id]
-            # Whatever conflicted was changed by someone else meanwhile: read it again.
-        advance(min(BATCH, len(jobs) - start))
-    exactly = [(j.module, j.run, passes[job_id(j.module, j.run)]) for j in jobs]
-    return exactly, written, present
+
+    def builder(plan: JobPlan) -> BuildPass:
+        def build(number: int, now: str, by: str) -> dict[str, Any]:
+            return _pass_for(plan, number, rat_version, ratdb_tag, request_name, now, by)
+
+        return build
+
+    items = [NewPass(j.module, j.run, builder(j), tuple(j.labels)) for j in jobs]
+    done = write_new_passes(db, KIND, items, request_name, advance)
+    exactly = [(j.module, j.run, done.passes[(j.module, j.run)]) for j in jobs]
+    return exactly, done.written, done.present
 
 
 def _pass_for(
@@ -315,7 +292,8 @@ def _pass_for(
     )
 
 
-def _close_request(db: Database, doc: dict[str, Any], exactly: list[Triple], subjobs: int) -> None:
+def close_request(db: Database, doc: dict[str, Any], exactly: list[Triple], subjobs: int) -> None:
+    """Mark a request submitted with its ``.exactly`` list (retried on conflict)."""
     now = utc_now()
     while True:
         doc["status"] = "submitted"

@@ -1,0 +1,167 @@
+"""The runner's specification of a processing subjob: its inputs and expected outputs.
+
+Raw inputs were written on the subjob at submission (from the run document: URL, size,
+adler32, events). A later module reads the outputs of its prerequisite pass, known only
+once that pass completed: they are read here from its data documents, for every pass
+being launched in one bulk read. The event-tree output (``ratds``) is what a later module
+reads when the prerequisite writes one.
+
+Every output must hold exactly the events of the inputs: processing reads all of them.
+Streamed or downloaded follows the level: ``run`` streams; ``sub_run``, ``run_zdab`` and
+``run_root`` download first, with the adler32 checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gasp.catalog.model import ProcessingCatalogue
+from gasp.client.context import ClientContext
+from gasp.errors import GaspError
+from gasp.model.ids import data_id
+from gasp.model.naming import file_name, logical_path
+from gasp.runner.spec import ApplicationSpec, InputSpec, JobSpec, OutputSpec
+
+Inputs = Mapping[str, dict[str, Any] | None]  # data documents by id
+STREAMED_LEVELS = ("run",)
+
+
+def catalogue_module(job: Mapping[str, Any], pass_doc: Mapping[str, Any]) -> str:
+    """The catalogue entry a pass runs (its own module unless the pass says otherwise)."""
+    return str(pass_doc.get("catalogue_module") or job["module"])
+
+
+def _input_type(catalogue: ProcessingCatalogue, module: str) -> str:
+    outputs = list(catalogue.modules[module].outputs)
+    return "ratds" if "ratds" in outputs else outputs[0]
+
+
+def input_documents(
+    ctx: ClientContext, passes: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> Inputs:
+    """The data documents every (job, pass) here reads from its prerequisites: one read."""
+    ids: list[str] = []
+    for job, pass_doc in passes:
+        catalogue = ctx.catalogue(str(pass_doc["rat_version"]))
+        if not isinstance(catalogue, ProcessingCatalogue):
+            continue
+        for item in pass_doc.get("prerequisites") or []:
+            if item["module"] in catalogue.modules:
+                data_type = _input_type(catalogue, item["module"])
+                ids.append(data_id(item["module"], int(job["run"]), int(item["pass"]), data_type))
+    ids = list(dict.fromkeys(ids))
+    return dict(zip(ids, ctx.db.get_many(ids), strict=True)) if ids else {}
+
+
+def _from_prerequisites(
+    catalogue: ProcessingCatalogue,
+    job: Mapping[str, Any],
+    pass_doc: Mapping[str, Any],
+    subjob: Mapping[str, Any],
+    documents: Inputs,
+    level: str,
+) -> list[dict[str, Any]]:
+    found = []
+    for item in pass_doc.get("prerequisites") or []:
+        doc_id = data_id(
+            item["module"],
+            int(job["run"]),
+            int(item["pass"]),
+            _input_type(catalogue, item["module"]),
+        )
+        doc = documents.get(doc_id)
+        if doc is None:
+            raise GaspError(f"{doc_id}: the prerequisite's output is not catalogued")
+        for entry in doc.get("files", []):
+            if level == "sub_run" and int(entry["subrun"]) != int(subjob["subrun"]):
+                continue
+            replica = next(r for r in entry["replicas"] if r.get("status") == "ok")
+            found.append(
+                {
+                    "url": replica["url"],
+                    "name": entry["name"],
+                    "size": entry["size"],
+                    "adler32": entry["adler32"],
+                    "events": entry["events"],
+                    "stream": level in STREAMED_LEVELS,
+                }
+            )
+    return found
+
+
+def processing_spec(
+    ctx: ClientContext,
+    job: dict[str, Any],
+    pass_doc: dict[str, Any],
+    subjob: dict[str, Any],
+    workdir: Path,
+    documents: Inputs,
+    *,
+    name: str,
+    seed: int,
+) -> JobSpec:
+    """The specification of one processing subjob."""
+    module, run, number = str(job["module"]), int(job["run"]), int(pass_doc["pass"])
+    version = str(pass_doc["rat_version"])
+    catalogue = ctx.catalogue(version)
+    entry_name = catalogue_module(job, pass_doc)
+    if not isinstance(catalogue, ProcessingCatalogue) or entry_name not in catalogue.modules:
+        raise GaspError(f"{entry_name}: no processing catalogue entry for version {version}")
+    entry = catalogue.modules[entry_name]
+    level = str(pass_doc.get("level") or entry.level)
+    inputs = subjob.get("inputs")
+    if inputs is None:
+        inputs = _from_prerequisites(catalogue, job, pass_doc, subjob, documents, level)
+    events = sum(int(i["events"]) for i in inputs)
+    subrun = int(subjob["subrun"])
+    outputs = []
+    for data_type in entry.outputs:
+        output = file_name(module, run, subrun, number, data_type, entry.other_suffix)
+        outputs.append(
+            OutputSpec(
+                data_type=data_type,
+                local_name=output,
+                name=output,
+                lfn=logical_path(ctx.kind, module, run, output),
+                expected_events=events,
+            )
+        )
+    software = ctx.config.software[version]
+    return JobSpec(
+        name=name,
+        kind="processing",
+        module=module,
+        run=run,
+        subrun=subrun,
+        pass_number=number,
+        attempt=int(pass_doc.get("attempt", 1)),
+        token=str(pass_doc["lock"]["token"]),
+        application=ApplicationSpec(
+            rat_version=version,
+            executable=software.executable,
+            setup=software.setup,
+            release_dir=software.release_dir,
+            macro=entry.path,
+        ),
+        seed=seed,
+        template=pass_doc.get("template") or {},
+        inputs=[
+            InputSpec(
+                url=str(i["url"]),
+                name=str(i["name"]),
+                size=int(i["size"]),
+                adler32=str(i["adler32"]),
+                stream=bool(i.get("stream", False)),
+            )
+            for i in inputs
+        ],
+        outputs=outputs,
+        primary=ctx.primary,
+        failover=ctx.failover,
+        workdir=str(workdir),
+    )
+
+
+__all__ = ["catalogue_module", "input_documents", "processing_spec"]

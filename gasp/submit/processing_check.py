@@ -1,0 +1,273 @@
+"""Everything a processing submission checks before it writes anything.
+
+All or nothing, as for production: the catalogue of the software version, the modules of
+``-N`` and ``--force-prereq-pass``, every selected run (registered, a run type the
+catalogue knows, raw L2 files with a replica), the prerequisite passes, and the raw files
+themselves on the storage element (size and adler32 as registered: a file that changed
+since registration would be processed into wrong data). Every problem is collected and
+reported at once; the result is the plan the writer follows.
+
+Runs after a locked calibration run are *held*: not an error, not processed, reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from gasp.calib.lock import calibration_locks
+from gasp.catalog.model import ProcessingCatalogue
+from gasp.catalog.stored import load_processing_catalogue
+from gasp.errors import GaspError, InputError
+from gasp.model.ids import job_id
+from gasp.model.run import CALIBRATION_RUN_TYPES, RawFile, RunDocument, l2_files, run_id
+from gasp.model.states import PassState
+from gasp.storage import transfer
+from gasp.store import Database
+from gasp.submit.processing_plan import ProcessingJobPlan, plan_run
+from gasp.submit.request_file import raise_problems
+from gasp.submit.sensing import Selection, selected_runs
+
+ENDED_BADLY = (PassState.FAILED, PassState.CANCELED, PassState.DELETED)
+
+
+@dataclass(frozen=True)
+class ProcessingOptions:
+    """One ``gasp submit processing`` command line, parsed."""
+
+    selection: Selection
+    rat_version: str
+    modules: tuple[str, ...] = ()  # -N; empty: the run type's defaults
+    ratdb_tag: str | None = None
+    find_prereq: bool = False
+    forced: Mapping[str, int] = field(default_factory=dict)  # --force-prereq-pass
+    priority: int = 0
+    verify_raw: bool = True
+
+
+@dataclass
+class ProcessingPlan:
+    """What the submission will write, and the runs it holds back."""
+
+    catalogue: ProcessingCatalogue
+    jobs: list[ProcessingJobPlan] = field(default_factory=list)
+    held: list[tuple[int, str]] = field(default_factory=list)  # (run, why)
+    calibrations: list[tuple[str, int]] = field(default_factory=list)  # locks to set
+    prerequisite_status: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    runs: list[int] = field(default_factory=list)  # every run considered, in order
+    skipped: list[int] = field(default_factory=list)  # already processed (sense/block)
+
+
+def _latest(job: Mapping[str, Any] | None, *, completed: bool) -> dict[str, Any] | None:
+    passes = [
+        p
+        for p in (job or {}).get("passes", [])
+        if not completed or p["status"] == PassState.COMPLETED
+    ]
+    return max(passes, key=lambda p: int(p["pass"])) if passes else None
+
+
+def _check_modules(catalogue: ProcessingCatalogue, options: ProcessingOptions) -> list[str]:
+    known = ", ".join(catalogue.modules)
+    problems = []
+    for name in options.modules:
+        if name not in catalogue.modules:
+            problems.append(
+                f"-N {name}: no such module in the processing catalogue of "
+                f"{catalogue.rat_version} (known: {known})"
+            )
+    for name in options.forced:
+        if name not in catalogue.modules:
+            problems.append(f"--force-prereq-pass {name}: no such module (known: {known})")
+    return problems
+
+
+def _raw_problems(run: int, raw: Sequence[tuple[int, RawFile]], verify: bool) -> list[str]:
+    problems = []
+    if not raw:
+        return [f"run {run}: no raw L2 files registered (gasp runs register)"]
+    for subrun, file in raw:
+        replicas = [r for r in file.replicas if r.status == "ok"]
+        if not replicas:
+            problems.append(f"run {run} subrun {subrun}: {file.name} has no replica")
+        elif verify:
+            try:
+                transfer.verify(replicas[0].url, file.size, file.adler32)
+            except GaspError as exc:
+                problems.append(
+                    f"run {run} subrun {subrun}: {file.name} differs from its registration "
+                    f"(size {file.size}, adler32 {file.adler32}): {exc}"
+                )
+    return problems
+
+
+def _blocked(locks: dict[str, int], run: int) -> str | None:
+    for calib_type, lock_run in sorted(locks.items(), key=lambda item: item[1]):
+        if lock_run < run:
+            return f"held by the {calib_type} calibration lock of run {lock_run}"
+    return None
+
+
+def _read_runs(db: Database, numbers: Sequence[int]) -> dict[int, RunDocument]:
+    """The run documents of these runs (one bulk read); every one must be registered."""
+    problems: list[str] = []
+    runs: dict[int, RunDocument] = {}
+    for run, found in zip(numbers, db.get_many([run_id(r) for r in numbers]), strict=True):
+        if found is None:
+            problems.append(f"run {run}: not registered (gasp runs register / gasp runs import)")
+            continue
+        try:
+            runs[run] = RunDocument.from_document(found)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            problems.append(f"run {run}: {where}: {first['msg']}")
+    raise_problems(problems)
+    return runs
+
+
+def _modules_of(
+    catalogue: ProcessingCatalogue, runs: Mapping[int, RunDocument], options: ProcessingOptions
+) -> dict[int, list[str]]:
+    """The modules each run gets: ``-N``, else its run type's defaults in the catalogue."""
+    problems: list[str] = []
+    modules_of: dict[int, list[str]] = {}
+    for run, doc in runs.items():
+        names = list(options.modules) or catalogue.modules_for_run_type.get(doc.run_type)
+        if names is None:
+            problems.append(
+                f"run {run}: run type {doc.run_type!r} has no modules in the processing "
+                f"catalogue of {catalogue.rat_version} (it lists "
+                f"{', '.join(catalogue.modules_for_run_type) or 'none'}); choose them with -N"
+            )
+            continue
+        modules_of[run] = list(names)
+    raise_problems(problems)
+    return modules_of
+
+
+def check_processing(db: Database, options: ProcessingOptions) -> ProcessingPlan:
+    """Validate a submission and plan it; ``InputError`` lists every problem."""
+    try:
+        catalogue = load_processing_catalogue(db, options.rat_version)
+    except InputError as exc:
+        raise InputError(f"{exc} (upload it with gasp catalog upload)") from None
+    raise_problems(_check_modules(catalogue, options))
+    plan = ProcessingPlan(catalogue)
+    plan.runs = selected_runs(db, options.selection)
+    if not plan.runs and options.selection.how == "reprocess":
+        raise InputError(f"no complete registered runs in {options.selection.describe()}")
+    runs = _read_runs(db, plan.runs)
+    modules_of = _modules_of(catalogue, runs, options)
+    problems: list[str] = []
+
+    # Every job document the plan may read: the modules and their prerequisites, one read.
+    wanted = {
+        job_id(name, run)
+        for run, names in modules_of.items()
+        for module in names
+        for name in (module, *catalogue.modules[module].prerequisites)
+    }
+    ids = sorted(wanted)
+    jobs = dict(zip(ids, db.get_many(ids), strict=True))
+
+    locks = {lock.calib_type: lock.run for lock in calibration_locks(db) if lock.locked}
+    for run in sorted(modules_of):
+        doc = runs[run]
+        names = modules_of[run]
+        if options.selection.new_only:
+            names = [n for n in names if not (jobs.get(job_id(n, run)) or {}).get("passes")]
+            if not names:
+                plan.skipped.append(run)
+                continue
+        why = _blocked(locks, run)
+        if why is not None:
+            plan.held.append((run, why))
+            continue
+        if doc.run_type in CALIBRATION_RUN_TYPES:
+            plan.calibrations.append((doc.run_type, run))
+            locks[doc.run_type] = max(run, locks.get(doc.run_type, run))
+        if not doc.complete:
+            problems.append(f"run {run}: not complete yet")
+            continue
+        raw = l2_files(doc)
+        run_problems = _raw_problems(run, raw, options.verify_raw)
+        fixed, prerequisite_problems = _prerequisites(
+            catalogue, names, run, jobs, options, plan.prerequisite_status
+        )
+        problems += run_problems + prerequisite_problems
+        if run_problems or prerequisite_problems:
+            continue
+        plan.jobs += plan_run(
+            catalogue,
+            names,
+            run,
+            doc.run_type,
+            raw,
+            fixed,
+            forced=options.forced,
+            priority=options.priority,
+        )
+    raise_problems(problems)
+    return plan
+
+
+def _prerequisites(
+    catalogue: ProcessingCatalogue,
+    names: Sequence[str],
+    run: int,
+    jobs: Mapping[str, dict[str, Any] | None],
+    options: ProcessingOptions,
+    status: dict[tuple[str, int, int], str],
+) -> tuple[dict[str, int], list[str]]:
+    """The existing prerequisite passes each module of this run reads, and what is wrong."""
+    fixed: dict[str, int] = {}
+    problems: list[str] = []
+    needed = {p for n in names for p in catalogue.modules[n].prerequisites}
+    for prerequisite in sorted(needed):
+        job = jobs.get(job_id(prerequisite, run))
+        if prerequisite in options.forced:
+            number = options.forced[prerequisite]
+            found = next((p for p in (job or {}).get("passes", []) if p["pass"] == number), None)
+            if found is None:
+                problems.append(
+                    f"--force-prereq-pass {prerequisite} {number}: run {run} has no such pass "
+                    f"of {prerequisite}"
+                )
+                continue
+        elif prerequisite in names:
+            continue  # created alongside, in this submission
+        else:
+            found = _latest(job, completed=options.find_prereq)
+            if found is None:
+                how = "completed pass" if options.find_prereq else "pass"
+                problems.append(
+                    f"run {run}: needs a {how} of its prerequisite {prerequisite} and has "
+                    f"none (add -N {prerequisite}, or --force-prereq-pass)"
+                )
+                continue
+        fixed[prerequisite] = int(found["pass"])
+        status[(prerequisite, run, int(found["pass"]))] = str(found["status"])
+    return fixed, problems
+
+
+def initial_status(job: ProcessingJobPlan, status: Mapping[tuple[str, int, int], str]) -> str:
+    """``waiting`` if every prerequisite pass is completed, ``unsatisfied`` if one ended
+    badly, ``new`` while any is still to run (including those created alongside)."""
+    states = [
+        PassState.NEW
+        if p.pass_number is None
+        else status.get((p.module, job.run, p.pass_number), PassState.NEW)
+        for p in job.prerequisites
+    ]
+    if any(s in ENDED_BADLY for s in states):
+        return PassState.UNSATISFIED
+    if all(s == PassState.COMPLETED for s in states):
+        return PassState.WAITING
+    return PassState.NEW
+
+
+__all__ = ["ProcessingOptions", "ProcessingPlan", "check_processing", "initial_status"]
