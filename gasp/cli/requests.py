@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gasp.cli.context import App, pass_app
-from gasp.errors import InputError, NotFound
+from gasp.errors import InputError
 from gasp.model.ids import request_id
 from gasp.submit.exactly import expand, format_lines
 
@@ -101,7 +101,9 @@ def exactly_command(app: App, label: str | None, name: str | None) -> None:
 
 
 def _request(app: App, name: str) -> dict[str, Any]:
-    try:
-        return app.database_for("production").get(request_id(name))
-    except NotFound:
-        raise InputError(f"no request {name!r} (gasp requests list)") from None
+    """A request by name: a production request, else a processing submission's."""
+    for kind in ("production", "processing"):
+        found = app.database_for(kind).get_many([request_id(name)])[0]
+        if found is not None:
+            return found
+    raise InputError(f"no request {name!r} (gasp requests list)")
