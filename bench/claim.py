@@ -25,41 +25,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.campaign import prepare_production
 from gasp.backends.noop import NoopBackend
-from gasp.catalog.scan import make_production_catalogue
-from gasp.catalog.stored import upload_catalogue
 from gasp.client.context import ClientContext
 from gasp.client.cycle import Client
 from gasp.config import parse_config
 from gasp.store import open_server
-from gasp.store.design import push_design_documents
-from gasp.submit.production import submit_production
-from gasp.toyrat.release import release_dir
-from gasp.views import design_documents
 
 SITES = 4
 
 
 def prepare(folder: Path, passes: int) -> str:
-    url = f"sqlite:{folder / 'db'}"
-    server = open_server(url)
-    db = server.create_database("production")
-    push_design_documents(db, design_documents())
-    upload_catalogue(db, make_production_catalogue(release_dir()))
-    request = folder / "request.json"
     entry = {
         "module": "WaterGunElectron",
         "n_ev": passes,
         "ev_per_run": 1,
         "template": {"energy": 2},
     }
-    request.write_text(json.dumps({"rat_v": "1.0.0", "modules": [entry]}))
-    submit_production(db, request)
-    # Index the submission outside the timing: that work belongs to submitting.
-    list(db.view("queue", "priority", limit=1))
-    list(db.view("passes", "by_site_count", limit=1))
-    server.close()
-    return url
+    return prepare_production(folder, entry)
 
 
 def site_config(folder: Path, url: str, site: str) -> dict[str, object]:
