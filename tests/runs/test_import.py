@@ -7,13 +7,12 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from gasp.store import Database
 from tests.gasp_runner import GaspRunner
 from tests.runs.conftest import Daq
-from tests.runs.helpers import run_documents, revisions
+from tests.runs.helpers import revisions, run_documents
 from tests.services.postgres_server import PostgresServer
 
 OpenDb = Callable[[], Database]
@@ -111,6 +110,8 @@ def test_missing_table_file(gasp: GaspRunner, site: Path) -> None:
 
 def _table(server: PostgresServer, rows: list[tuple[object, ...]], run_sql: str = "bigint") -> str:
     """A fresh run table on the real server holding ``rows``; returns its name."""
+    import psycopg  # the test extra's driver; the fixture reported it missing before this
+
     name = f"runs_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server.dsn, autocommit=True) as connection:
         connection.execute(
