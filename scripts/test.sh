@@ -46,6 +46,15 @@ if ! command -v xrootd >/dev/null 2>&1 || ! command -v xrdcp >/dev/null 2>&1; th
   fi
 fi
 
+step "Debian packages: postgresql (the tests start their own PostgreSQL server)"
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  else
+    echo "not root: postgresql not installed; the run-table import tests will skip (fail under CI=true)"
+  fi
+fi
+
 step "ruff"
 .venv/bin/ruff check gasp tests bench
 .venv/bin/ruff format --check gasp tests bench
