@@ -29,7 +29,8 @@ from gasp.model.transitions import move_pass
 from gasp.store import Database
 
 DESIGN, VIEW = "prerequisites", "dependants"
-ENDED_BADLY = (PassState.FAILED, PassState.CANCELED, PassState.DELETED)
+# An unsatisfied prerequisite cannot run either: its dependants are unsatisfied too.
+ENDED_BADLY = (PassState.FAILED, PassState.CANCELED, PassState.DELETED, PassState.UNSATISFIED)
 SETTLING = (PassState.NEW, PassState.UNSATISFIED)
 MAX_DEPTH = 10  # prerequisite chains are a few modules long
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from gasp.calib.lock import calibration_locks
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.catalog.stored import load_processing_catalogue
+from gasp.client.prerequisites import target_state
 from gasp.errors import GaspError, InputError
 from gasp.model.ids import job_id
 from gasp.model.run import CALIBRATION_RUN_TYPES, RawFile, RunDocument, l2_files, run_id
@@ -30,8 +31,6 @@ from gasp.store import Database
 from gasp.submit.processing_plan import ProcessingJobPlan, plan_run
 from gasp.submit.request_file import raise_problems
 from gasp.submit.sensing import Selection, selected_runs
-
-ENDED_BADLY = (PassState.FAILED, PassState.CANCELED, PassState.DELETED)
 
 
 @dataclass(frozen=True)
@@ -255,19 +254,15 @@ def _prerequisites(
 
 
 def initial_status(job: ProcessingJobPlan, status: Mapping[tuple[str, int, int], str]) -> str:
-    """``waiting`` if every prerequisite pass is completed, ``unsatisfied`` if one ended
-    badly, ``new`` while any is still to run (including those created alongside)."""
+    """What a new pass starts as, given its prerequisite passes (those created alongside
+    are ``new``): the same rule the client applies later (``target_state``)."""
     states = [
         PassState.NEW
         if p.pass_number is None
         else status.get((p.module, job.run, p.pass_number), PassState.NEW)
         for p in job.prerequisites
     ]
-    if any(s in ENDED_BADLY for s in states):
-        return PassState.UNSATISFIED
-    if all(s == PassState.COMPLETED for s in states):
-        return PassState.WAITING
-    return PassState.NEW
+    return target_state(states) if states else PassState.WAITING
 
 
 __all__ = ["ProcessingOptions", "ProcessingPlan", "check_processing", "initial_status"]
