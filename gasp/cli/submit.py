@@ -19,6 +19,11 @@ from gasp.submit.plan import JobPlan
 from gasp.submit.processing import ProcessingOptions, ProcessingSubmission, submit_processing
 from gasp.submit.processing_plan import ProcessingJobPlan
 from gasp.submit.production import Submission, submit_production
+from gasp.submit.production_processing import (
+    SourceSpec,
+    production_options,
+    submit_production_processing,
+)
 from gasp.submit.request_file import raise_problems
 from gasp.submit.runlist import read_run_list
 from gasp.submit.sensing import Selection, check_bounds, dedupe, sensing_selection
@@ -299,3 +304,46 @@ def _print_processing(console: Console, result: ProcessingSubmission) -> None:
             f"request {result.request_name}: {result.written} passes written; "
             f"{len(result.jobs)} jobs, {result.subjobs} subjobs"
         )
+
+
+@submit_group.command("production-processing")
+@click.option("--source", "source_module", required=True, help="Production module to process.")
+@click.option("--label", help="Only the source's passes carrying this campaign label.")
+@click.option("--data-type", default="ratds", show_default=True, help="Source output read.")
+@click.option("-N", "--module", "modules", multiple=True, help="Processing module (repeatable).")
+@click.option("--rat-v", "rat_version", help="Software version (default: the only one stored).")
+@click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
+@click.option("--priority", type=int, default=0, show_default=True, help="Queue priority.")
+@click.option(
+    "-o",
+    "--outlist",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append the .exactly lines (module run pass) to this file.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and show the jobs; write nothing.")
+@pass_app
+def submit_production_processing_command(
+    app: App,
+    source_module: str,
+    label: str | None,
+    data_type: str,
+    modules: tuple[str, ...],
+    rat_version: str | None,
+    ratdb_tag: str | None,
+    priority: int,
+    outlist: Path | None,
+    dry_run: bool,
+) -> None:
+    """Run processing modules on a production module's simulated output."""
+    processing = app.database_for("processing")
+    options = production_options(_version(processing, rat_version), modules, ratdb_tag, priority)
+    result = submit_production_processing(
+        app.database_for("production"),
+        processing,
+        SourceSpec(source_module, label, data_type),
+        options,
+        outlist=outlist,
+        dry_run=dry_run,
+        advance_factory=lambda total: progress("writing passes", total),
+    )
+    _print_processing(Console(), result)

@@ -79,30 +79,50 @@ def submit_processing(
     result = ProcessingSubmission("(dry run)", plan.jobs, plan.held, plan.skipped, dry_run=dry_run)
     if dry_run:
         return result
-    if plan.jobs:
-        result.request_name = new_request_name()
-        request_doc = _open_request(db, result.request_name, options, plan)
-        for calib_type, run in plan.calibrations:
-            set_calibration_lock(db, calib_type, run)
-        context = advance_factory(len(plan.jobs)) if advance_factory else None
-        advance = context.__enter__() if context else (lambda _n: None)
-        try:
-            _write(db, plan, options, result, advance)
-        finally:
-            if context:
-                context.__exit__(None, None, None)
-        close_request(db, request_doc, result.exactly, result.subjobs)
+    write_plan(db, plan, options, result, advance_factory=advance_factory)
     if options.selection.how == "sense":
         handled = _sensed_up_to(plan)
         if handled is not None:
             record_sensed(db, handled)
-    if outlist is not None and result.exactly:
-        try:
-            with outlist.open("a", encoding="utf-8") as out:
-                out.write(format_lines(result.exactly))
-        except OSError as exc:
-            raise InputError(f"cannot write the .exactly list to {outlist}: {exc}") from exc
+    append_exactly(outlist, result.exactly)
     return result
+
+
+def write_plan(
+    db: Database,
+    plan: ProcessingPlan,
+    options: ProcessingOptions,
+    result: ProcessingSubmission,
+    *,
+    advance_factory: Callable[[int], Any] | None = None,
+    source: dict[str, Any] | None = None,
+) -> None:
+    """Write a checked plan: request, calibration locks, passes, then close the request."""
+    if not plan.jobs:
+        return
+    result.request_name = new_request_name()
+    request_doc = _open_request(db, result.request_name, options, plan, source)
+    for calib_type, run in plan.calibrations:
+        set_calibration_lock(db, calib_type, run)
+    context = advance_factory(len(plan.jobs)) if advance_factory else None
+    advance = context.__enter__() if context else (lambda _n: None)
+    try:
+        _write(db, plan, options, result, advance)
+    finally:
+        if context:
+            context.__exit__(None, None, None)
+    close_request(db, request_doc, result.exactly, result.subjobs)
+
+
+def append_exactly(outlist: Path | None, exactly: list[Triple]) -> None:
+    """``-o``: append the ``module run pass`` lines of what was created."""
+    if outlist is None or not exactly:
+        return
+    try:
+        with outlist.open("a", encoding="utf-8") as out:
+            out.write(format_lines(exactly))
+    except OSError as exc:
+        raise InputError(f"cannot write the .exactly list to {outlist}: {exc}") from exc
 
 
 def _sensed_up_to(plan: ProcessingPlan) -> int | None:
@@ -195,7 +215,11 @@ def _builder(
 
 
 def _open_request(
-    db: Database, name: str, options: ProcessingOptions, plan: ProcessingPlan
+    db: Database,
+    name: str,
+    options: ProcessingOptions,
+    plan: ProcessingPlan,
+    source: dict[str, Any] | None,
 ) -> dict[str, Any]:
     now = utc_now()
     user = getpass.getuser()
@@ -210,8 +234,9 @@ def _open_request(
         "created": now,
         "rat_version": options.rat_version,
         "ratdb_tag": options.ratdb_tag,
-        "labels": [],
+        "labels": sorted({label for job in plan.jobs for label in job.labels}),
         "spec": {
+            "source": source,
             "selection": selection.how,
             "first": selection.first,
             "last": selection.last,
@@ -233,4 +258,10 @@ def _open_request(
     return doc
 
 
-__all__ = ["ProcessingOptions", "ProcessingSubmission", "submit_processing"]
+__all__ = [
+    "ProcessingOptions",
+    "ProcessingSubmission",
+    "append_exactly",
+    "submit_processing",
+    "write_plan",
+]

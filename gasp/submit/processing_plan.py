@@ -109,7 +109,8 @@ def modules_in_order(catalogue: ProcessingCatalogue, names: Sequence[str]) -> li
     def visit(name: str, trail: tuple[str, ...]) -> None:
         if name in ordered or name in trail:
             return
-        for prerequisite in catalogue.modules[name].prerequisites:
+        entry = catalogue.modules.get(name)  # production-processing jobs have own names
+        for prerequisite in entry.prerequisites if entry else ():
             if prerequisite in names:
                 visit(prerequisite, (*trail, name))
         ordered.append(name)
