@@ -199,5 +199,11 @@ def launch(
 
         return change
 
-    update_passes(ctx.db, {key: (items[0].token, record(items)) for key, items in by_pass.items()})
+    # Recorded on the revisions the claim wrote (``known``): a conflict, if another writer
+    # came in between, re-reads and re-applies, so nothing is recorded on a stale read.
+    update_passes(
+        ctx.db,
+        {key: (items[0].token, record(items)) for key, items in by_pass.items()},
+        known=known,
+    )
     return len(fresh)
