@@ -78,6 +78,19 @@ class StorageElementConfig(_Section):
 
     url: str = Field(min_length=1)
 
+    @field_validator("url")
+    @classmethod
+    def _openable_here(cls, url: str) -> str:
+        """A scheme nobody knows, or whose package is missing, is refused with the fix."""
+        if "://" not in url or url.startswith("file://"):
+            return url  # a folder needs no package (and every command skips importing fsspec)
+        from gasp.storage.access import missing_driver
+
+        problem = missing_driver(url)
+        if problem is not None:
+            raise ValueError(problem)
+        return url
+
 
 class StorageSection(_Section):
     """The storage elements this site writes to: a primary and an optional failover."""

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any, BinaryIO, cast
 
 from fsspec.core import url_to_fs
+from fsspec.registry import get_filesystem_class
 from fsspec.spec import AbstractFileSystem
 
 from gasp.storage.errors import TransferError
@@ -190,15 +191,35 @@ ADAPTERS: dict[str, Callable[[AbstractFileSystem], FileAccess]] = {
 }
 
 
+def _no_driver(protocol: str, exc: ImportError) -> str:
+    package = PROTOCOL_PACKAGES.get(protocol)
+    hint = f" (install it with: pip install {package})" if package else ""
+    return f"no filesystem for {protocol}://{hint}: {exc}"
+
+
+def missing_driver(url: str) -> str | None:
+    """Why URLs like ``url`` cannot be opened here, or None if they can.
+
+    For configurations: a site whose storage element needs a package that is not
+    installed is told so when its file is read, not by every job's upload failing.
+    """
+    protocol = url.partition("://")[0] if "://" in url else "file"
+    try:
+        get_filesystem_class(protocol)
+    except ImportError as exc:
+        return _no_driver(protocol, exc)
+    except ValueError:
+        return f"{protocol}:// is not a storage URL scheme (file://, root://, ...)"
+    return None
+
+
 def access_for(url: str) -> tuple[FileAccess, str]:
     """The adapter for a URL's filesystem, and the path of the URL on it."""
     protocol = url.partition("://")[0]
     try:
         fs, path = url_to_fs(url, **STORAGE_OPTIONS.get(protocol, {}))
     except ImportError as exc:
-        package = PROTOCOL_PACKAGES.get(protocol)
-        hint = f" (install it with: pip install {package})" if package else ""
-        raise TransferError(url, f"no filesystem for {protocol}://{hint}: {exc}") from exc
+        raise TransferError(url, _no_driver(protocol, exc)) from exc
     except ValueError as exc:
         raise TransferError(url, f"not a storage URL: {exc}") from exc
     protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)

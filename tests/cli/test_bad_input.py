@@ -34,6 +34,10 @@ def _nothing_written(folder: Path, *allowed: str) -> None:
         ('[database]\nurl = "ftp://x"\n', ["bad.toml", "database.url", "sqlite:"]),
         ("[database]\nrevs_limit = 0\n", ["bad.toml", "database.revs_limit"]),
         ('[site]\nname = "has space"\n', ["bad.toml", "site.name"]),
+        (
+            '[storage]\nprimary = "x"\n[storage.elements.x]\nurl = "nosuch://host/se"\n',
+            ["bad.toml", "storage.elements.x.url", "nosuch:// is not a storage URL scheme"],
+        ),
         ("[database\n", ["bad.toml", "malformed TOML", "line 1"]),
         ('[database]\nurl = "sqlite:x"\nurl = "sqlite:y"\n', ["bad.toml", "malformed TOML"]),
     ],
