@@ -92,7 +92,7 @@ def _free_port() -> int:
         return port
 
 
-def server_config(folder: Path, data: Path, port: int) -> str:
+def server_config(folder: Path, data: Path, port: int, checksums: bool = True) -> str:
     """The whole configuration file (see the module docstring for why each line)."""
     return "\n".join(
         [
@@ -102,7 +102,7 @@ def server_config(folder: Path, data: Path, port: int) -> str:
             "xrd.allow host 127.0.0.1",
             "all.export /",
             f"oss.localroot {data}",
-            "xrootd.chksum adler32",
+            "xrootd.chksum adler32" if checksums else "",
             "ofs.persist manual hold 1",
             f"all.adminpath {folder / 'admin'}",
             f"all.pidpath {folder / 'admin'}",
@@ -158,27 +158,35 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_xrootd_server(*, start_timeout: float = 30.0) -> Iterator[XRootDServer]:
-    """Run xrootd exporting a new folder on a free loopback port; stop it, remove the folder."""
+def running_xrootd_server(
+    *, checksums: bool = True, start_timeout: float = 30.0
+) -> Iterator[XRootDServer]:
+    """Run xrootd exporting a new folder on a free loopback port; stop it, remove the folder.
+
+    ``checksums=False`` leaves ``xrootd.chksum`` out: a server that cannot answer checksum
+    queries, as some sites run.
+    """
     binary = xrootd_binary()
     if binary is None:
         raise RuntimeError(f"xrootd is not installed: {INSTALL_HINT}")
     folder = Path(tempfile.mkdtemp(prefix="gasp-xrootd-"))
     try:
-        with _serving(binary, folder, start_timeout) as server:
+        with _serving(binary, folder, checksums, start_timeout) as server:
             yield server
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
-def _serving(binary: str, folder: Path, start_timeout: float) -> Iterator[XRootDServer]:
+def _serving(
+    binary: str, folder: Path, checksums: bool, start_timeout: float
+) -> Iterator[XRootDServer]:
     data = folder / "data"
     for sub in (data, folder / "admin", folder / "log"):
         sub.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     config = folder / "xrootd.cfg"
-    config.write_text(server_config(folder, data, port))
+    config.write_text(server_config(folder, data, port, checksums))
     argv = [binary, "-c", str(config), "-l", str(folder / "log" / "xrootd.log"), "-I", "v4"]
     argv += ["-n", "gasptest"]
     if os.geteuid() == 0:

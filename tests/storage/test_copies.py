@@ -67,6 +67,30 @@ def test_the_servers_checksum_is_ours(
     assert access.server_checksum(f"/checksums/{LFN}.absent") is None
 
 
+def test_a_server_without_checksums_is_read_back(make_file: FileMaker) -> None:
+    """No ``xrootd.chksum``: the query fails, and copies are checked by reading them."""
+    from tests.conftest import missing_service
+    from tests.services.xrootd_server import missing_reason, running_xrootd_server
+
+    reason = missing_reason()
+    if reason is not None:
+        missing_service(reason)
+    with running_xrootd_server(checksums=False) as server:
+        se = StorageElement("plain", server.url_for("/plain"))
+        local = make_file()
+        stored = se.upload(local, LFN)
+        assert stored.adler32 == f"{zlib.adler32(local.read_bytes()):08x}"
+        access, path = access_for(stored.url)
+        assert access.server_checksum(path) is None
+        assert se.checksum(stored.url) == stored.adler32  # read back and hashed
+        on_disk = server.data / "plain" / LFN
+        data = bytearray(on_disk.read_bytes())
+        data[7] ^= 0x01
+        on_disk.write_bytes(bytes(data))
+        with pytest.raises(ChecksumMismatch, match="adler32"):
+            se.verify(stored.url, stored.size, stored.adler32)
+
+
 UPLOADER = """
 import sys
 from gasp.storage import StorageElement
