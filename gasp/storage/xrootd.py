@@ -5,9 +5,10 @@ element needs go to the XRootD client (the ``xrootd`` package, which fsspec-xroo
 
 * **checksum**: ``fs.checksum`` in fsspec is a hash of the file's metadata. An XRootD
   server configured with ``xrootd.chksum adler32`` answers a ``QueryCode.CHECKSUM`` query
-  with ``adler32 <8 hex digits>``, computing (and caching) it next to the data, so a
-  verification never has to move the file over the network. A server without it answers
-  with an error, and the caller reads the file back instead.
+  with ``adler32 <8 hex digits>``, computing it next to the data, so a verification never
+  has to move the file over the network. The server keeps the value with the file's
+  modification time, so it vouches for what was written, not against later bit rot. A
+  server without it answers with an error, and the caller reads the file back instead.
 * **stat and remove**: fsspec-xrootd reports a missing file as a plain ``OSError``; asking
   the server directly tells "not there" (``kXR_NotFound``) from "could not ask" (a
   connection or permission problem, which must not read as missing).
@@ -17,7 +18,8 @@ element needs go to the XRootD client (the ``xrootd`` package, which fsspec-xroo
   with ``xrdcp`` (``bench/archive.py``).
 * **persist on successful close**: the temporary copy is opened with ``POSC`` and
   ``NEW``: a name nobody else has, which the server deletes by itself if the writer
-  disappears (killed, connection lost) before closing it.
+  disappears (killed, connection lost) before closing it, once its ``ofs.persist`` hold
+  time has passed (ten minutes unless the site set another).
 
 XRootD's rename replaces an existing target, so ``publish`` checks first; the short gap
 between check and rename is the one place two writers of the same name could race, and
