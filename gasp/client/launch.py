@@ -18,13 +18,14 @@ from gasp.backends.base import Submission
 from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
 from gasp.client.passes import PassKey, find_pass, update_passes
+from gasp.client.prerequisites import promote_dependants
 from gasp.client.processing_spec import Inputs, input_documents, processing_spec
 from gasp.crashpoints import crashpoint
 from gasp.errors import GaspError
 from gasp.model.ids import job_id
 from gasp.model.naming import file_name, logical_path
-from gasp.model.states import SubjobState
-from gasp.model.transitions import move_subjob
+from gasp.model.states import PassState, SubjobState
+from gasp.model.transitions import move_pass, move_subjob
 from gasp.runner.spec import ApplicationSpec, JobSpec, OutputSpec
 
 
@@ -123,8 +124,14 @@ def pending_subjobs(
     ctx: ClientContext,
     claims: dict[PassKey, str],
     known: Mapping[str, dict[str, Any]] | None = None,
+    unstartable: dict[PassKey, str] | None = None,
 ) -> list[Pending]:
-    """Every waiting subjob of these claims, with its specification; what is left to submit."""
+    """Every waiting subjob of these claims, with its specification; what is left to submit.
+
+    A pass whose specification cannot be built (its catalogue entry or its prerequisite's
+    outputs are gone) is left out, with the reason in ``unstartable``: one such pass must
+    not stop the client from launching all the others.
+    """
     keys = list(claims)
     ids = [job_id(k[0], k[1]) for k in keys]
     if known and all(i in known for i in ids):
@@ -142,16 +149,50 @@ def pending_subjobs(
             or (pass_doc.get("lock") or {}).get("token") != claims[key]
         ):
             continue
-        for subjob in pass_doc["subjobs"]:
-            if subjob["status"] != SubjobState.WAITING:
-                continue
-            name = job_name(
-                key[0], key[1], int(subjob["subrun"]), key[2], int(pass_doc.get("attempt", 1))
-            )
-            workdir = ctx.workdir / name
-            spec = build_spec(ctx, job, pass_doc, subjob, workdir, inputs).model_dump_json()
-            pending.append(Pending(key, claims[key], int(subjob["subrun"]), name, workdir, spec))
+        of_pass: list[Pending] = []
+        try:
+            for subjob in pass_doc["subjobs"]:
+                if subjob["status"] != SubjobState.WAITING:
+                    continue
+                attempt = int(pass_doc.get("attempt", 1))
+                name = job_name(key[0], key[1], int(subjob["subrun"]), key[2], attempt)
+                workdir = ctx.workdir / name
+                spec = build_spec(ctx, job, pass_doc, subjob, workdir, inputs).model_dump_json()
+                of_pass.append(
+                    Pending(key, claims[key], int(subjob["subrun"]), name, workdir, spec)
+                )
+        except GaspError as exc:
+            if unstartable is None:
+                raise
+            unstartable[key] = str(exc)
+            continue
+        pending.extend(of_pass)
     return pending
+
+
+def fail_unstartable(
+    ctx: ClientContext, claims: dict[PassKey, str], why: dict[PassKey, str]
+) -> int:
+    """Passes that cannot start end ``failed`` with the reason, releasing their claim.
+
+    Their dependants are settled at once (``unsatisfied``), as after any failure.
+    """
+    now = ctx.now_iso()
+
+    def fail(reason: str) -> Any:
+        def change(_job: dict[str, Any], pass_doc: dict[str, Any]) -> bool:
+            move_pass(pass_doc, PassState.FAILED, at=now, by=ctx.by, why="could not start")
+            pass_doc["error"] = f"could not start: {reason}"
+            pass_doc["lock"] = None
+            return True
+
+        return change
+
+    outcome = update_passes(
+        ctx.db, {key: (claims[key], fail(reason)) for key, reason in why.items()}
+    )
+    promote_dependants(ctx.db, outcome.written, by=ctx.by)
+    return len(outcome.written)
 
 
 def launch(
@@ -164,7 +205,10 @@ def launch(
     ``known``: the job documents as the claim wrote them, so that neither building the
     specifications nor recording the submission has to read them again.
     """
-    pending = pending_subjobs(ctx, claims, known)
+    unstartable: dict[PassKey, str] = {}
+    pending = pending_subjobs(ctx, claims, known, unstartable)
+    if unstartable:
+        fail_unstartable(ctx, claims, unstartable)
     if not pending:
         return 0
     found = ctx.backend.find([p.name for p in pending])

@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+from gasp.catalog.scan import make_production_catalogue
+from gasp.catalog.stored import upload_catalogue
 from gasp.client.cycle import Client
 from gasp.model.states import PassState
+from gasp.toyrat.release import release_dir
 from tests.client.conftest import SMALL_REQUEST, Campaign
 
 
@@ -170,6 +173,28 @@ def test_version_the_site_cannot_run_is_left_alone(campaign: Campaign, toyrat_en
     report = client.cycle()
     assert report.claimed == 0
     assert [p["status"] for p in campaign.passes().values()] == ["waiting"]
+
+
+def test_a_pass_that_cannot_start_fails_and_the_others_run(
+    campaign: Campaign, toyrat_env: None
+) -> None:
+    """A module gone from the catalogue after submission: that pass fails with the reason;
+    the client goes on launching and completing every other pass."""
+    exactly = campaign.submit(SMALL_REQUEST)
+    catalogue = make_production_catalogue(release_dir())
+    del catalogue.modules["WaterN16SourceRun"]
+    assert upload_catalogue(campaign.db, catalogue)
+    run_until_done(campaign.client(campaign.site_config()))
+    passes = campaign.passes()
+    assert sorted(passes) == sorted(exactly)
+    for (module, _run, _number), pass_doc in passes.items():
+        if module == "WaterN16SourceRun":
+            assert pass_doc["status"] == PassState.FAILED
+            assert pass_doc["error"].startswith("could not start: WaterN16SourceRun")
+            assert pass_doc["lock"] is None
+            assert pass_doc["history"][-1]["why"] == "could not start"
+        else:
+            assert pass_doc["status"] == PassState.COMPLETED
 
 
 def _claims(campaign: Campaign) -> dict[Any, Any]:
