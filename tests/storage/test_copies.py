@@ -21,6 +21,7 @@ import pytest
 
 from gasp.storage import ChecksumMismatch, StorageElement
 from gasp.storage.access import access_for
+from tests.conftest import missing_service
 from tests.services.xrootd_server import XRootDServer
 from tests.storage.conftest import Element, FileMaker, files_below
 
@@ -56,7 +57,7 @@ def test_the_servers_checksum_is_ours(
     assert access.server_checksum(path) == stored.adler32  # asked of the server
     xrdfs = shutil.which("xrdfs")
     if xrdfs is None:
-        pytest.skip("xrdfs (xrootd-client) is not installed")
+        missing_service("xrdfs is not installed (Debian: apt-get install xrootd-client)")
     done = subprocess.run(
         [xrdfs, xrootd_server.url, "query", "checksum", f"/checksums/{LFN}"],
         capture_output=True,
