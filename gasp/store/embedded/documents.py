@@ -120,8 +120,8 @@ class DocumentWriter:
             self._stored.update(dict.fromkeys(chunk))
             marks = ",".join("?" * len(chunk))
             query = (
-                "SELECT id, rev, deleted, instr(body, '\"_attachments\"') > 0 FROM docs "
-                f"WHERE id IN ({marks})"
+                "SELECT id, rev, deleted, EXISTS (SELECT 1 FROM attachments WHERE doc_id = id) "
+                f"FROM docs WHERE id IN ({marks})"
             )
             for doc_id, rev, deleted, attached in self._conn.execute(query, chunk):
                 self._stored[doc_id] = _Stored(rev, bool(deleted), bool(attached))
