@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from gasp.client.claims import claim
 from gasp.client.context import ClientContext
 from gasp.client.finalize import finalize
+from gasp.client.gc_pause import collector_paused
 from gasp.client.heartbeat import heartbeat
 from gasp.client.launch import launch
 from gasp.client.monitor import count_live, monitor
@@ -63,6 +64,10 @@ class Client:
     fence: TurnFence | None = field(default_factory=TurnFence.from_environment)
 
     def cycle(self) -> CycleReport:
+        with collector_paused():
+            return self._cycle()
+
+    def _cycle(self) -> CycleReport:
         ctx = self.ctx
         report = CycleReport()
         heartbeat(ctx)
