@@ -17,16 +17,16 @@ from typing import Any
 from gasp.backends.base import Submission
 from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
+from gasp.client.outputs import output_specs
 from gasp.client.passes import PassKey, find_pass, update_passes
 from gasp.client.prerequisites import promote_dependants
 from gasp.client.processing_spec import Inputs, input_documents, processing_spec
 from gasp.crashpoints import crashpoint
 from gasp.errors import GaspError
 from gasp.model.ids import job_id
-from gasp.model.naming import file_name, logical_path
 from gasp.model.states import PassState, SubjobState
 from gasp.model.transitions import move_pass, move_subjob
-from gasp.runner.spec import ApplicationSpec, JobSpec, OutputSpec
+from gasp.runner.spec import ApplicationSpec, JobSpec
 
 
 @dataclass(frozen=True)
@@ -78,20 +78,17 @@ def build_spec(
     software = ctx.config.software[version]
     mode = str(pass_doc.get("event_mode") or entry.event_mode)
     events = subjob.get("n_events")
-    outputs = []
-    for data_type in entry.outputs:
-        name = file_name(module, run, subrun, number, data_type, entry.other_suffix)
-        outputs.append(
-            OutputSpec(
-                data_type=data_type,
-                local_name=name,
-                name=name,
-                lfn=logical_path(ctx.kind, module, run, name),
-                expected_events=int(events)
-                if events is not None and mode in ("number", "run_number")
-                else None,
-            )
-        )
+    expected = int(events) if events is not None and mode in ("number", "run_number") else None
+    outputs = output_specs(
+        ctx.kind,
+        module,
+        run,
+        subrun,
+        number,
+        entry.outputs,
+        entry.other_suffix,
+        expected,
+    )
     return JobSpec(
         name=job_name(module, run, subrun, number, attempt),
         kind=ctx.kind,  # type: ignore[arg-type]

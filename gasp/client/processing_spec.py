@@ -19,10 +19,10 @@ from typing import Any
 
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.client.context import ClientContext
+from gasp.client.outputs import output_specs
 from gasp.errors import GaspError
 from gasp.model.ids import data_id
-from gasp.model.naming import file_name, logical_path
-from gasp.runner.spec import ApplicationSpec, InputSpec, JobSpec, OutputSpec
+from gasp.runner.spec import ApplicationSpec, InputSpec, JobSpec
 
 Inputs = Mapping[str, dict[str, Any] | None]  # data documents by id
 STREAMED_LEVELS = ("run",)
@@ -116,18 +116,9 @@ def processing_spec(
         inputs = _from_prerequisites(catalogue, job, pass_doc, subjob, documents, level)
     events = sum(int(i["events"]) for i in inputs)
     subrun = int(subjob["subrun"])
-    outputs = []
-    for data_type in entry.outputs:
-        output = file_name(module, run, subrun, number, data_type, entry.other_suffix)
-        outputs.append(
-            OutputSpec(
-                data_type=data_type,
-                local_name=output,
-                name=output,
-                lfn=logical_path(ctx.kind, module, run, output),
-                expected_events=events,
-            )
-        )
+    outputs = output_specs(
+        ctx.kind, module, run, subrun, number, entry.outputs, entry.other_suffix, events
+    )
     software = ctx.config.software[version]
     return JobSpec(
         name=name,
