@@ -77,7 +77,9 @@ def _from_prerequisites(
         for entry in doc.get("files", []):
             if level == "sub_run" and int(entry["subrun"]) != int(subjob["subrun"]):
                 continue
-            replica = next(r for r in entry["replicas"] if r.get("status") == "ok")
+            replica = next((r for r in entry["replicas"] if r.get("status") == "ok"), None)
+            if replica is None:
+                raise GaspError(f"{doc_id}: {entry['name']} has no good replica to read")
             found.append(
                 {
                     "url": replica["url"],
