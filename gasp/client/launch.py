@@ -17,16 +17,16 @@ from typing import Any
 from gasp.backends.base import Submission
 from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
-from gasp.client.outputs import output_specs
 from gasp.client.passes import PassKey, find_pass, update_passes
 from gasp.client.prerequisites import promote_dependants
 from gasp.client.processing_spec import Inputs, input_documents, processing_spec
+from gasp.client.spec_parts import application_spec, output_specs
 from gasp.crashpoints import crashpoint
 from gasp.errors import GaspError
 from gasp.model.ids import job_id
 from gasp.model.states import PassState, SubjobState
 from gasp.model.transitions import move_pass, move_subjob
-from gasp.runner.spec import ApplicationSpec, JobSpec
+from gasp.runner.spec import JobSpec
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,6 @@ def build_spec(
     if not isinstance(catalogue, ProductionCatalogue) or module not in catalogue.modules:
         raise GaspError(f"{module}: no catalogue entry for software version {version}")
     entry = catalogue.modules[module]
-    software = ctx.config.software[version]
     mode = str(pass_doc.get("event_mode") or entry.event_mode)
     events = subjob.get("n_events")
     expected = int(events) if events is not None and mode in ("number", "run_number") else None
@@ -98,13 +97,7 @@ def build_spec(
         pass_number=number,
         attempt=attempt,
         token=str(pass_doc["lock"]["token"]),
-        application=ApplicationSpec(
-            rat_version=version,
-            executable=software.executable,
-            setup=software.setup,
-            release_dir=software.release_dir,
-            macro=entry.path,
-        ),
+        application=application_spec(ctx, version, entry.path),
         event_mode=mode,  # type: ignore[arg-type]
         n_events=int(events) if events is not None else None,
         duration_s=subjob.get("duration_s"),

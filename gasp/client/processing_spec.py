@@ -19,10 +19,10 @@ from typing import Any
 
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.client.context import ClientContext
-from gasp.client.outputs import output_specs
+from gasp.client.spec_parts import application_spec, output_specs
 from gasp.errors import GaspError
 from gasp.model.ids import data_id
-from gasp.runner.spec import ApplicationSpec, InputSpec, JobSpec
+from gasp.runner.spec import InputSpec, JobSpec
 
 Inputs = Mapping[str, dict[str, Any] | None]  # data documents by id
 STREAMED_LEVELS = ("run",)
@@ -121,7 +121,6 @@ def processing_spec(
     outputs = output_specs(
         ctx.kind, module, run, subrun, number, entry.outputs, entry.other_suffix, events
     )
-    software = ctx.config.software[version]
     return JobSpec(
         name=name,
         kind="processing",
@@ -131,13 +130,7 @@ def processing_spec(
         pass_number=number,
         attempt=int(pass_doc.get("attempt", 1)),
         token=str(pass_doc["lock"]["token"]),
-        application=ApplicationSpec(
-            rat_version=version,
-            executable=software.executable,
-            setup=software.setup,
-            release_dir=software.release_dir,
-            macro=entry.path,
-        ),
+        application=application_spec(ctx, version, entry.path),
         seed=seed,
         template=pass_doc.get("template") or {},
         inputs=[

@@ -1,15 +1,29 @@
-"""The outputs a subjob must deliver: file names and logical paths, from the naming rules.
+"""What production and processing job specifications share: the application, the outputs.
 
-Production and processing subjobs name their outputs by the same rule (DESIGN section 4,
-data documents); only how many events each must hold differs, so that is the caller's.
+Both kinds of subjob run a macro of a software version set up as the site configuration
+says, and name their outputs by the same rule (DESIGN section 4, data documents); only how
+many events each output must hold differs, so that is the caller's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gasp.client.context import ClientContext
 from gasp.model.naming import file_name, logical_path
-from gasp.runner.spec import DataType, OutputSpec
+from gasp.runner.spec import ApplicationSpec, DataType, OutputSpec
+
+
+def application_spec(ctx: ClientContext, version: str, macro: str) -> ApplicationSpec:
+    """How this site runs ``macro`` of software ``version`` (executable, setup, release)."""
+    software = ctx.config.software[version]
+    return ApplicationSpec(
+        rat_version=version,
+        executable=software.executable,
+        setup=software.setup,
+        release_dir=software.release_dir,
+        macro=macro,
+    )
 
 
 def output_specs(
