@@ -113,15 +113,7 @@ def verify(url: str, size: int, adler32: str) -> StoredFile:
             raise MissingReplica(url)
         if actual_size != size:
             raise ChecksumMismatch(url, expected_size=size, actual_size=actual_size)
-        actual = _checksum(access, path)
-    if actual != adler32:
-        raise ChecksumMismatch(
-            url,
-            expected_size=size,
-            actual_size=actual_size,
-            expected_adler32=adler32,
-            actual_adler32=actual,
-        )
+        _check_checksum(access, path, url, size, adler32)
     return StoredFile(url, size, adler32)
 
 
@@ -215,14 +207,19 @@ def _check_copy(access: FileAccess, temp: str, url: str, size: int, adler32: str
     written = access.size(temp)
     if written != size:
         raise ChecksumMismatch(url, expected_size=size, actual_size=written)
-    stored = _checksum(access, temp)
-    if stored != adler32:
+    _check_checksum(access, temp, url, size, adler32)
+
+
+def _check_checksum(access: FileAccess, path: str, url: str, size: int, adler32: str) -> None:
+    """A file already known to have ``size`` bytes must also have this adler32."""
+    actual = _checksum(access, path)
+    if actual != adler32:
         raise ChecksumMismatch(
             url,
             expected_size=size,
-            actual_size=written,
+            actual_size=size,
             expected_adler32=adler32,
-            actual_adler32=stored,
+            actual_adler32=actual,
         )
 
 
