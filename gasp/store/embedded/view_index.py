@@ -13,6 +13,7 @@ costs one page of memory, and no read transaction stays open while the caller wo
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -175,23 +176,15 @@ class ViewIndex:
     # -- reads ---------------------------------------------------------------------------
 
     def _mapped(self, view_id: int, query: ViewQuery) -> Iterator[ViewRow]:
-        skip, remaining = query.skip, query.limit
-        if remaining == 0:
+        if query.limit == 0:
             return
-        for bounds in _bounds_list(query):
-            for page in self._pages(view_id, bounds, query.descending):
-                # One JSON parse per page rather than two per row.
-                text = ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page)
-                parsed = jsontext.parse(f"[{text}]")
-                for (_k, _s, doc_id, _v, _n), (key, value) in zip(page, parsed, strict=True):
-                    if skip:
-                        skip -= 1
-                        continue
-                    yield ViewRow(doc_id, key, value)
-                    if remaining is not None:
-                        remaining -= 1
-                        if remaining == 0:
-                            return
+        rows = (
+            ViewRow(doc_id, key, value)
+            for bounds in _bounds_list(query)
+            for page in self._pages(view_id, bounds, query.descending)
+            for (_k, _s, doc_id, _v, _n), (key, value) in zip(page, _parse_page(page), strict=True)
+        )
+        yield from _window(rows, query.skip, query.limit)
 
     def _pages(
         self, view_id: int, bounds: _Bounds, descending: bool
@@ -222,20 +215,16 @@ class ViewIndex:
         level = query.effective_group_level
         if query.keys is not None and level is None:
             raise StoreRefused("multi-key fetches for reduce views must use group=true")
-        skip, remaining = query.skip, query.limit
-        if remaining == 0:
+        if query.limit == 0:
             return
-        for bounds in _bounds_list(query):
-            partials = self._partials(view_id, reduce, bounds, query.descending)
-            for key, value in group_partials(partials, reduce, level, sort_key):
-                if skip:
-                    skip -= 1
-                    continue
-                yield ViewRow(None, key, value)
-                if remaining is not None:
-                    remaining -= 1
-                    if remaining == 0:
-                        return
+        rows = (
+            ViewRow(None, key, value)
+            for bounds in _bounds_list(query)
+            for key, value in group_partials(
+                self._partials(view_id, reduce, bounds, query.descending), reduce, level, sort_key
+            )
+        )
+        yield from _window(rows, query.skip, query.limit)
 
     def _partials(
         self, view_id: int, reduce: str, bounds: _Bounds, descending: bool
@@ -252,7 +241,7 @@ class ViewIndex:
         run_sort: bytes | None = None
         run_values: list[Any] = []
         for page in self._pages(view_id, bounds, descending):
-            parsed = jsontext.parse("[" + ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page) + "]")
+            parsed = _parse_page(page)
             for (_k, key_sort, _d, _v, _n), (key, value) in zip(page, parsed, strict=True):
                 if key_sort != run_sort:
                     if run_sort is not None:
@@ -349,3 +338,15 @@ def _forget_rows(conn: sqlite3.Connection, doc_ids: list[str], view_ids: list[in
         conn.execute(
             f"DELETE FROM view_rows WHERE doc_id IN ({marks}) AND view_id IN ({views})", chunk
         )
+
+
+def _parse_page(page: Sequence[tuple[str, bytes, str, str, int]]) -> list[list[Any]]:
+    """The ``[key, value]`` of every row of a page: one JSON parse, not two per row."""
+    text = ",".join(f"[{k},{v}]" for k, _s, _d, v, _n in page)
+    parsed: list[list[Any]] = jsontext.parse(f"[{text}]")
+    return parsed
+
+
+def _window(rows: Iterator[ViewRow], skip: int, limit: int | None) -> Iterator[ViewRow]:
+    """CouchDB's ``skip`` then ``limit`` over rows that stream from every key range."""
+    return itertools.islice(rows, skip, None if limit is None else skip + limit)
