@@ -28,6 +28,22 @@ from gasp.submit.request_file import raise_problems
 from gasp.submit.runlist import read_run_list
 from gasp.submit.sensing import Selection, check_bounds, dedupe, sensing_selection
 
+# Options more than one submit command takes (click builds a new option per use).
+RATDB_TAG = click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
+OUTLIST = click.option(
+    "-o",
+    "--outlist",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append the .exactly lines (module run pass) to this file.",
+)
+DRY_RUN = click.option("--dry-run", is_flag=True, help="Validate and show the jobs; write nothing.")
+RAT_VERSION = click.option(
+    "--rat-v", "rat_version", help="Software version (default: the only one stored)."
+)
+PRIORITY = click.option(
+    "--priority", type=int, default=0, show_default=True, help="Queue priority."
+)
+
 
 @click.group("submit")
 def submit_group() -> None:
@@ -36,20 +52,15 @@ def submit_group() -> None:
 
 @submit_group.command("production")
 @click.argument("request_file", metavar="REQUEST.json", type=click.Path(path_type=Path))
-@click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
-@click.option(
-    "-o",
-    "--outlist",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Append the .exactly lines (module run pass) to this file.",
-)
+@RATDB_TAG
+@OUTLIST
 @click.option(
     "-L",
     "--runlist",
     type=click.Path(path_type=Path),
     help="Run numbers for run-mode entries without run_numbers, one per line.",
 )
-@click.option("--dry-run", is_flag=True, help="Validate and show the jobs; write nothing.")
+@DRY_RUN
 @click.option("--request", "resume", metavar="ID", help="Complete an interrupted submission.")
 @pass_app
 def submit_production_command(
@@ -201,15 +212,10 @@ def _version(db: Database, given: str | None) -> str:
 @click.option("--runs", multiple=True, metavar="RUN[,RUN...]", help="Reprocess these runs.")
 @click.option("-L", "--runlist", type=click.Path(path_type=Path), help="Reprocess listed runs.")
 @click.option("-N", "--module", "modules", multiple=True, help="Module (instead of defaults).")
-@click.option("--rat-v", "rat_version", help="Software version (default: the only one stored).")
-@click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
-@click.option("--priority", type=int, default=0, show_default=True, help="Queue priority.")
-@click.option(
-    "-o",
-    "--outlist",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Append the .exactly lines (module run pass) to this file.",
-)
+@RAT_VERSION
+@RATDB_TAG
+@PRIORITY
+@OUTLIST
 @click.option("--find-prereq", is_flag=True, help="Read the latest completed prerequisite pass.")
 @click.option(
     "--force-prereq-pass",
@@ -219,7 +225,7 @@ def _version(db: Database, given: str | None) -> str:
     metavar="MODULE PASS",
     help="Read this pass of a prerequisite module.",
 )
-@click.option("--dry-run", is_flag=True, help="Validate and show the jobs; write nothing.")
+@DRY_RUN
 @click.option("--loop", is_flag=True, help="With --start-run: sense again every --interval.")
 @click.option("--interval", type=click.FloatRange(min=1), default=300.0, show_default=True)
 @click.option("--max-passes", type=click.IntRange(min=1), help="With --loop: stop after N.")
@@ -311,16 +317,11 @@ def _print_processing(console: Console, result: ProcessingSubmission) -> None:
 @click.option("--label", help="Only the source's passes carrying this campaign label.")
 @click.option("--data-type", default="ratds", show_default=True, help="Source output read.")
 @click.option("-N", "--module", "modules", multiple=True, help="Processing module (repeatable).")
-@click.option("--rat-v", "rat_version", help="Software version (default: the only one stored).")
-@click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
-@click.option("--priority", type=int, default=0, show_default=True, help="Queue priority.")
-@click.option(
-    "-o",
-    "--outlist",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Append the .exactly lines (module run pass) to this file.",
-)
-@click.option("--dry-run", is_flag=True, help="Validate and show the jobs; write nothing.")
+@RAT_VERSION
+@RATDB_TAG
+@PRIORITY
+@OUTLIST
+@DRY_RUN
 @pass_app
 def submit_production_processing_command(
     app: App,
