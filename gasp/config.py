@@ -10,7 +10,6 @@ Relative paths in a file are taken relative to that file's folder.
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -120,11 +119,9 @@ class SoftwareVersion(_Section):
 
 def _default_software() -> dict[str, SoftwareVersion]:
     """The embedded default runs the shipped toyrat release."""
-    from gasp.toyrat.release import release_dir, version
+    from gasp.toyrat.release import executable, release_dir, version
 
-    beside = Path(sys.executable).with_name("toyrat")
-    executable = str(beside) if beside.exists() else "toyrat"
-    return {version(): SoftwareVersion(executable=executable, release_dir=str(release_dir()))}
+    return {version(): SoftwareVersion(executable=executable(), release_dir=str(release_dir()))}
 
 
 class LimitsSection(_Section):
@@ -153,6 +150,17 @@ class RetrySection(_Section):
     log_limit_bytes: int = Field(default=64 * 1024, ge=1024)  # of stdout/stderr attached
 
 
+class SubmitSection(_Section):
+    """Bounds on one submission, checked before anything is planned or written.
+
+    A typo of a few digits in ``n_ev`` or ``n_runs`` would otherwise become millions of
+    passes; the bound is the site's to raise when it really means it.
+    """
+
+    max_jobs: int = Field(default=100_000, ge=1)  # passes one request may create
+    max_subjobs: int = Field(default=1_000_000, ge=1)  # subjobs one request may create
+
+
 class Config(_Section):
     """The whole site configuration."""
 
@@ -163,6 +171,7 @@ class Config(_Section):
     software: dict[str, SoftwareVersion] = Field(default_factory=_default_software)
     limits: LimitsSection = LimitsSection()
     retry: RetrySection = RetrySection()
+    submit: SubmitSection = SubmitSection()
     source: str = Field(default=EMBEDDED_DEFAULT, exclude=True)
 
     def credentials(self) -> tuple[str | None, str | None]:

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gasp.values import MAX_RUN
+
 RUN_TYPES = (
     "Physics",
     "DeployedSource",
@@ -29,7 +31,6 @@ RUN_TYPES = (
 )
 CALIBRATION_RUN_TYPES = ("PCA", "ECA")
 LEVELS = ("L1", "L2")
-MAX_RUN = 9_999_999_999
 RAW_KIND = "raw"
 
 RawLevel = Literal["L1", "L2"]

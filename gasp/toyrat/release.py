@@ -8,6 +8,9 @@ written; ``toyrat --version`` and the catalogue generator both read it from ther
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import sysconfig
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,4 +35,22 @@ def version() -> str:
     return str(release_info()["version"])
 
 
-__all__ = ["RELEASE_DIR", "release_dir", "release_info", "version"]
+def executable() -> str:
+    """The installed ``toyrat`` console script, as an absolute path where one is found.
+
+    Looked up where this interpreter's installation put its scripts (a virtual
+    environment's ``bin``, or the user scheme's), not on ``PATH``: a site or a test that
+    runs toyrat must get the one installed with this gasp, not whichever a shell happens
+    to find first. ``PATH`` is the last resort, then the bare name.
+    """
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    user_scheme = sysconfig.get_preferred_scheme("user")
+    folders.append(Path(sysconfig.get_path("scripts", user_scheme)))
+    for folder in folders:
+        candidate = folder / "toyrat"
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which("toyrat") or "toyrat"
+
+
+__all__ = ["RELEASE_DIR", "executable", "release_dir", "release_info", "version"]

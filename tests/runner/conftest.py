@@ -28,7 +28,7 @@ from gasp.runner.spec import (
     StorageElementSpec,
 )
 from gasp.storage import StorageElement
-from gasp.toyrat.release import release_dir
+from gasp.toyrat.release import executable, release_dir
 
 MACROS = {
     "ScintBi214": "mac/production/scint/bi214.mac",
@@ -160,7 +160,7 @@ def make_job(tmp_path: Path) -> JobMaker:
             token=f"token-{index}",
             application=ApplicationSpec(
                 rat_version="1.0.0",
-                executable="toyrat",
+                executable=executable(),
                 setup=str(release / "env.sh") if setup else None,
                 release_dir=str(release),
                 macro=MACROS[module],

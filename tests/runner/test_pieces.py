@@ -8,6 +8,7 @@ from gasp.runner.command import SETUP_SCRIPT, StemError, application_argv, outpu
 from gasp.runner.errors import TemplateError
 from gasp.runner.render import render
 from gasp.runner.spec import OutputSpec
+from gasp.toyrat.release import executable
 from tests.runner.conftest import JobMaker
 
 MACRO = """# a comment may mention ${anything}
@@ -66,9 +67,9 @@ def test_command_lines_per_event_mode(make_job: JobMaker) -> None:
     }
     for mode, (expected, numbers) in cases.items():
         words = argv(event_mode=mode, **numbers)
-        assert words[0] == "toyrat"
+        assert words[0] == executable()
         assert words[1:-1] == [*expected, *common]
         assert words[-1].endswith("run.mac")
     wrapped = argv(event_mode="run", setup=True)
     assert wrapped[:5] == ["bash", "-c", SETUP_SCRIPT, "gasp-runner", wrapped[4]]
-    assert wrapped[4].endswith("env.sh") and wrapped[5] == "toyrat"
+    assert wrapped[4].endswith("env.sh") and wrapped[5] == executable()
