@@ -22,13 +22,22 @@ from gasp.runner.spec import REPORT_FILE
 
 
 class BackendState(StrEnum):
-    """What a batch system can say of a job; ``unknown`` is never read as finished."""
+    """What a batch system can say of a job; ``unknown`` is never read as finished.
+
+    ``finished`` is said only once the job's process has ended, so a report it wrote is
+    there to read; whether the job went well is the report's to say, not the state's.
+    ``failed`` is the batch system's verdict: it ended the job or the job never ran
+    (cancelled, killed, time limit, node failure, could not start). A backend that sees
+    the worker itself (``local``) also calls a worker that ended without a report
+    ``failed``. ``unknown`` covers an id the backend never issued as well as one it has
+    forgotten: the client waits a few cycles and then fails the job, never completes it.
+    """
 
     QUEUED = "queued"
     RUNNING = "running"
     FINISHED = "finished"  # the process ended; the report says how
     FAILED = "failed"  # the batch system says it failed (killed, time limit, node failure)
-    UNKNOWN = "unknown"  # the batch system has lost track of it
+    UNKNOWN = "unknown"  # never issued by this backend, or the batch system lost track of it
 
 
 @dataclass(frozen=True)
@@ -47,25 +56,48 @@ class JobStatus:
 
 
 class Backend(ABC):
-    """A batch system, as the site client sees it."""
+    """A batch system, as the site client sees it.
+
+    Every backend keeps the same promises (``tests/backends/test_contract.py`` runs one
+    suite against each): one id per job, in order; one status answer for every id asked;
+    names found again by a backend rebuilt from the same options (a restarted client);
+    cancelling what has ended changes nothing; and nothing unknown is ever finished.
+    ``noop`` alone keeps no memory across a rebuild: it stands in for a batch system
+    that has lost every job.
+    """
 
     name: str
 
     @abstractmethod
     def submit(self, jobs: Sequence[Submission]) -> list[str]:
-        """Start the jobs (in one call where the system allows); their backend ids, in order."""
+        """Start the jobs (in one call where the system allows); their backend ids, in order.
+
+        One id per job: the i-th id is the i-th job's, and ``find`` gives it back by name.
+        """
 
     @abstractmethod
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
-        """The state of many jobs from one query to the batch system (never one per job)."""
+        """The state of many jobs from one query to the batch system (never one per job).
+
+        Every id asked about is answered: one this backend never issued, or of a form it
+        does not use, is ``unknown``, never an error and never ``finished``.
+        """
 
     @abstractmethod
     def cancel(self, ids: Sequence[str]) -> None:
-        """Stop the jobs; stopping one that already ended is not an error."""
+        """Stop the jobs: a live one ends, and is ``failed`` if it left no report.
+
+        Cancelling a job that already ended is not an error and leaves its outcome as it
+        was; ids this backend never issued are ignored.
+        """
 
     @abstractmethod
     def find(self, names: Sequence[str]) -> dict[str, str]:
-        """Backend ids of jobs already submitted under these names (for reconciliation)."""
+        """Backend ids of jobs already submitted under these names (for reconciliation).
+
+        Names never submitted are left out. The answer survives the client: a backend
+        built again from the same options finds what an earlier one submitted.
+        """
 
     def read_report(self, name: str, workdir: Path) -> str | None:
         """The text of a finished job's report, or None if it left none."""

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from gasp.backends import procfs
 from gasp.backends.base import Backend, BackendState, JobStatus, Submission
+from gasp.backends.options import DEFAULT_CANCEL_GRACE_S, DEFAULT_COMMAND
 from gasp.backends.spool import JobRecord, Spool, SpoolError, is_job_name
 from gasp.errors import ConfigError, GaspError
 from gasp.runner.spec import REPORT_FILE, SPEC_FILE
@@ -45,10 +46,6 @@ from gasp.runner.spec import REPORT_FILE, SPEC_FILE
 LOG_FILE = "runner.log"
 LAUNCHER = Path(__file__).with_name("launcher.py")
 LAUNCH_TIMEOUT_S = 120.0
-DEFAULT_COMMAND = (sys.executable, "-m", "gasp.runner")
-# Longer than the runner's own SIGTERM-to-SIGKILL grace for its application, so that a
-# cancelled runner has time to stop the application and still write its report.
-DEFAULT_CANCEL_GRACE_S = 15.0
 
 NO_REPORT = "worker process ended without a report"
 CANCELLED = "cancelled"

@@ -16,7 +16,12 @@ from gasp.backends.base import Backend, BackendState, JobStatus, Submission
 
 
 class NoopBackend(Backend):
-    """Every submitted job is immediately finished; its report is kept in memory."""
+    """Every submitted job is immediately finished; its report is kept in memory.
+
+    Only in memory, on purpose: a new ``NoopBackend`` (a restarted client) knows none of
+    the jobs of the one before and calls them ``unknown``. It is the one backend that
+    forgets across a restart, and the client's tests of lost jobs rely on it.
+    """
 
     name = "noop"
 

@@ -35,7 +35,8 @@ from typing import TypeVar
 
 from gasp.backends import slurm_parse as parse
 from gasp.backends.base import Backend, BackendState, JobStatus, Submission
-from gasp.backends.local import DEFAULT_COMMAND, write_spec
+from gasp.backends.local import write_spec
+from gasp.backends.options import DEFAULT_COMMAND
 from gasp.backends.slurm_cli import (
     ACCOUNTING_MODES,
     DEFAULT_TIMEOUT_S,

@@ -189,15 +189,6 @@ def test_cancel_running_job_starts_the_next_queued_one(bench: Workbench) -> None
     assert states(backend, first.name, second.name) == [BackendState.FAILED, BackendState.RUNNING]
 
 
-def test_cancel_of_ended_and_unknown_jobs_changes_nothing(bench: Workbench) -> None:
-    backend = bench.backend()
-    job = bench.job("Mod_r1_s0_p1_a1")
-    backend.submit([job])
-    wait_until(lambda: backend.status([job.name]) == {job.name: FINISHED})
-    backend.cancel([job.name, "Unknown_r1_s0_p1_a1", "not/a/name"])
-    assert backend.status([job.name]) == {job.name: FINISHED}
-
-
 def test_job_whose_folder_vanished_before_it_started_fails_once(bench: Workbench) -> None:
     backend = bench.backend(max_running=1)
     first = bench.job("Mod_r1_s0_p1_a1", hold=True)

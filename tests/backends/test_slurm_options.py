@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from gasp.backends.factory import make_backend
-from gasp.backends.local import DEFAULT_COMMAND
+from gasp.backends.options import DEFAULT_COMMAND, Accounting
 from gasp.backends.slurm import SlurmBackend
-from gasp.backends.slurm_cli import SbatchOptions
+from gasp.backends.slurm_cli import ACCOUNTING_MODES, SbatchOptions
 from gasp.config import parse_config
 from gasp.errors import ConfigError
 
@@ -54,23 +54,29 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"partion": "x"}, r"unknown option\(s\) partion \(known: "),
-        ({"partition": 3}, "'partition' must be a string"),
-        ({"time_limit": "soon"}, "'time_limit' must be minutes or one of sbatch's --time"),
-        ({"time_limit": 0}, "'time_limit' must be minutes"),
-        ({"time_limit": True}, "'time_limit' must be minutes"),
-        ({"extra_args": "--qos=low"}, "'extra_args' must be a list of strings"),
-        ({"command": [sys.executable, 3]}, "'command' must be a list of strings"),
-        ({"command": []}, "command must be non-empty strings"),
-        ({"accounting": "slurmdbd"}, "accounting must be one of sacct, jobcomp, none"),
-        ({"timeout": "long"}, "'timeout' must be a number"),
-        ({"timeout": 0}, "timeout must be positive"),
-        ({"slurm_conf": ""}, "'slurm_conf' must be a file path"),
+        ({"partion": "x"}, r"backend 'slurm': option 'partion': unknown option \(known: "),
+        ({"partition": 3}, "option 'partition': Input should be a valid string"),
+        ({"time_limit": "soon"}, "option 'time_limit': must be minutes or one of sbatch's --time"),
+        ({"time_limit": 0}, "option 'time_limit': must be minutes"),
+        ({"time_limit": True}, "option 'time_limit': must be minutes"),
+        ({"extra_args": "--qos=low"}, "option 'extra_args': Input should be a valid list"),
+        ({"command": [sys.executable, 3]}, r"option 'command\[1\]': Input should be a valid str"),
+        ({"command": []}, "option 'command': List should have at least 1 item"),
+        ({"accounting": "slurmdbd"}, "option 'accounting': Input should be 'sacct', 'jobcomp'"),
+        ({"timeout": "long"}, "option 'timeout': Input should be a valid number"),
+        ({"timeout": 0}, "option 'timeout': must be a finite number greater than 0"),
+        ({"timeout": float("inf")}, "option 'timeout': must be a finite number greater than 0"),
+        ({"slurm_conf": ""}, "option 'slurm_conf': must be a path"),
+        ({"spool": 7}, "option 'spool': must be a path"),
     ],
 )
 def test_bad_options_are_configuration_errors(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         make_backend("slurm", options)
+
+
+def test_the_options_know_the_accounting_modes_the_backend_knows() -> None:
+    assert get_args(Accounting) == ACCOUNTING_MODES
 
 
 def test_a_site_file_can_carry_lists(tmp_path: Path) -> None:
