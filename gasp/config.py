@@ -3,18 +3,22 @@
 Resolution order (DESIGN.md, "Configuration"): ``-c/--config FILE``, then the
 ``GASP_CONFIG`` environment variable, then ``./gasp.toml``, then the embedded default
 (SQLite databases under ``./gasp-data/``). Every field is validated with pydantic and an
-unknown key is an error, so a typo in a site's file is caught before anything is written.
-Relative paths in a file are taken relative to that file's folder.
+unknown key is an error, so a typo in a site's file is caught before anything is written:
+the whole file is checked when it is read, database names included, so that no command
+creates one database and then trips over the next. Names, durations and limits follow
+the rules of ``gasp.values`` (safe names, finite durations of at most a year), the same
+rules their command-line options follow. Relative paths in a file are taken relative to
+that file's folder.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,7 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from gasp.errors import ConfigError
+from gasp.errors import ConfigError, StoreRefused
+from gasp.parsing import parse_toml
+from gasp.store.names import check_database_name
+from gasp.values import MAX_WAIT_S, Duration, Line, Name
 
 CONFIG_ENV = "GASP_CONFIG"
 LOCAL_CONFIG = Path("gasp.toml")
@@ -34,6 +41,22 @@ USERNAME_ENV = "GASP_DB_USERNAME"
 PASSWORD_ENV = "GASP_DB_PASSWORD"
 
 
+def _local_path(text: str) -> str:
+    """A path on this machine that can be made absolute: no NUL, no unknown ``~user``."""
+    if "\x00" in text:
+        raise ValueError("a path must not contain a NUL character")
+    try:
+        Path(text).expanduser()
+    except RuntimeError:
+        raise ValueError(
+            f"{text!r}: no home folder for {text.split('/', maxsplit=1)[0]!r}"
+        ) from None
+    return text
+
+
+LocalPath = Annotated[str, AfterValidator(_local_path)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -41,7 +64,7 @@ class _Section(BaseModel):
 class SiteSection(_Section):
     """Who this site is: the name it claims work and heartbeats under."""
 
-    name: str = Field(default="local", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: Name = "local"  # the rule ``gasp enqueue SITE`` follows too
 
 
 class DatabaseSection(_Section):
@@ -59,15 +82,35 @@ class DatabaseSection(_Section):
     def _known_scheme(cls, url: str) -> str:
         if not url.startswith(("sqlite:", "http://", "https://")):
             raise ValueError("must start with 'sqlite:' (embedded) or 'http(s)://' (CouchDB)")
+        if url.startswith("sqlite:"):
+            _local_path(url.removeprefix("sqlite:"))
         return url
+
+    @field_validator("production", "processing")
+    @classmethod
+    def _legal_name(cls, name: str) -> str:
+        """CouchDB's rule, checked here so ``db init`` never creates one and refuses the next."""
+        try:
+            return check_database_name(name)
+        except StoreRefused as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _two_databases(self) -> DatabaseSection:
+        if self.production == self.processing:
+            raise ValueError(
+                f"production and processing are both {self.production!r}: "
+                "they must be two different databases"
+            )
+        return self
 
 
 class BackendSection(_Section):
     """Where subjobs run: ``local`` worker processes (default) or ``slurm``."""
 
     name: str = "local"
-    workdir: str = str(DEFAULT_DATA_FOLDER / "jobs")  # job folders, shared with the workers
-    max_running: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    workdir: LocalPath = str(DEFAULT_DATA_FOLDER / "jobs")  # job folders, shared with the workers
+    max_running: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, le=100_000)
     # backend-specific settings; lists for argument lists (slurm's extra_args, command)
     options: dict[str, str | int | float | bool | list[str]] = {}
 
@@ -81,7 +124,9 @@ class StorageElementConfig(_Section):
     @classmethod
     def _openable_here(cls, url: str) -> str:
         """A scheme nobody knows, or whose package is missing, is refused with the fix."""
-        if "://" not in url or url.startswith("file://"):
+        if "://" not in url:
+            return _local_path(url)  # a folder needs no package (nor does file://): no fsspec
+        if url.startswith("file://"):
             return url  # a folder needs no package (and every command skips importing fsspec)
         from gasp.storage.access import missing_driver
 
@@ -96,7 +141,7 @@ class StorageSection(_Section):
 
     primary: str = "local-se"
     failover: str | None = None
-    elements: dict[str, StorageElementConfig] = {
+    elements: dict[Name, StorageElementConfig] = {
         "local-se": StorageElementConfig(url=str(DEFAULT_DATA_FOLDER / "se"))
     }
 
@@ -113,8 +158,8 @@ class SoftwareVersion(_Section):
     """How to run one software version here: its executable, setup script and release."""
 
     executable: str = Field(min_length=1)
-    release_dir: str = Field(min_length=1)
-    setup: str | None = None
+    release_dir: Annotated[LocalPath, Field(min_length=1)]
+    setup: LocalPath | None = None
 
 
 def _default_software() -> dict[str, SoftwareVersion]:
@@ -124,30 +169,43 @@ def _default_software() -> dict[str, SoftwareVersion]:
     return {version(): SoftwareVersion(executable=executable(), release_dir=str(release_dir()))}
 
 
-class LimitsSection(_Section):
-    """How much this site takes on, and when held work counts as lost."""
+def _at_most_a_year(unit_s: float) -> Any:
+    """The upper bound of a duration given in units of ``unit_s`` seconds (``MAX_WAIT_S``)."""
+    return Field(le=MAX_WAIT_S / unit_s, allow_inf_nan=False)
 
-    max_submitted: int = Field(default=1000, ge=1)  # passes submitted or running at once
-    jobs_per_cycle: int = Field(default=500, ge=1)  # passes claimed per cycle
-    claim_batch: int = Field(default=100, ge=1)  # passes claimed per bulk write
-    stuck_hours: float = Field(default=72.0, gt=0)  # a pass of ours untouched this long
-    heartbeat_stale_minutes: float = Field(default=30.0, gt=0)  # a site silent this long
-    unknown_cycles: int = Field(default=3, ge=1)  # cycles a subjob may stay unknown
+
+class LimitsSection(_Section):
+    """How much this site takes on, and when held work counts as lost.
+
+    Every count has a ceiling far above any real site: a few digits too many would
+    otherwise reach the store as a query limit no backend can take.
+    """
+
+    max_submitted: int = Field(default=1000, ge=1, le=10_000_000)  # submitted/running at once
+    jobs_per_cycle: int = Field(default=500, ge=1, le=1_000_000)  # passes claimed per cycle
+    claim_batch: int = Field(default=100, ge=1, le=10_000)  # passes claimed per bulk write
+    stuck_hours: Annotated[Duration, _at_most_a_year(3600)] = 72.0  # ours untouched this long
+    heartbeat_stale_minutes: Annotated[Duration, _at_most_a_year(60)] = 30.0  # a silent site
+    unknown_cycles: int = Field(default=3, ge=1, le=10_000)  # cycles a subjob may stay unknown
 
 
 class RetrySection(_Section):
-    """Automatic retry of failures that look transient (matched in the job's log)."""
+    """Automatic retry of failures that look transient (matched in the job's log).
 
-    max_attempts: int = Field(default=3, ge=1)
-    backoff_s: float = Field(default=60.0, ge=0)  # doubles with every attempt
-    backoff_max_s: float = Field(default=3600.0, ge=0)
-    transient_patterns: list[str] = [
+    Backoffs may be 0 (retry at once); attempts are bounded because the backoff doubles
+    with each one, and 2**1000 seconds is no delay a float can hold.
+    """
+
+    max_attempts: int = Field(default=3, ge=1, le=100)
+    backoff_s: float = Field(default=60.0, ge=0, le=MAX_WAIT_S, allow_inf_nan=False)  # doubles
+    backoff_max_s: float = Field(default=3600.0, ge=0, le=MAX_WAIT_S, allow_inf_nan=False)
+    transient_patterns: list[Line] = [
         "Connection timed out",
         "Connection refused",
         "Temporary failure in name resolution",
         "Resource temporarily unavailable",
     ]
-    log_limit_bytes: int = Field(default=64 * 1024, ge=1024)  # of stdout/stderr attached
+    log_limit_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)  # attached
 
 
 class SubmitSection(_Section):
@@ -168,7 +226,7 @@ class Config(_Section):
     database: DatabaseSection = DatabaseSection()
     backend: BackendSection = BackendSection()
     storage: StorageSection = StorageSection()
-    software: dict[str, SoftwareVersion] = Field(default_factory=_default_software)
+    software: dict[Name, SoftwareVersion] = Field(default_factory=_default_software)
     limits: LimitsSection = LimitsSection()
     retry: RetrySection = RetrySection()
     submit: SubmitSection = SubmitSection()
@@ -201,18 +259,18 @@ def load_config(explicit: Path | None = None) -> Config:
     if path is None:
         return _relative_to(Config(), Path.cwd())
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} is not UTF-8 text: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path}: malformed TOML: {exc}") from exc
-    return parse_config(raw, path)
+    return parse_config(parse_toml(text, f"config file {path}", error=ConfigError), path)
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
     """Validate a parsed TOML table; one message naming every bad field."""
+    if "source" in raw:  # the model's own record of where it came from, not a setting
+        raise ConfigError(f"config file {path}: source: unknown key")
     try:
         config = Config.model_validate({**raw, "source": str(path)})
     except ValidationError as exc:
@@ -227,6 +285,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
 def _describe(error: Any) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key"
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # the rule's own words, without pydantic's prefix
     return str(error["msg"])
 
 

@@ -37,6 +37,8 @@ def parse_json(
         ) from None
     except RecursionError:
         raise error(_too_deep(source)) from None
+    except ValueError:  # an integer longer than int() accepts (4300 digits)
+        raise error(_too_long(source)) from None
     _check_depth(value, source, error)
     return value
 
@@ -49,6 +51,8 @@ def parse_toml(text: str, source: str, *, error: type[GaspError] = InputError) -
         raise error(f"{source}: malformed TOML: {exc}") from None
     except RecursionError:
         raise error(_too_deep(source)) from None
+    except ValueError:  # an integer longer than int() accepts (4300 digits)
+        raise error(_too_long(source)) from None
     _check_depth(value, source, error)
     return value
 
@@ -77,6 +81,10 @@ def depth_of(value: Any) -> int:
 def _check_depth(value: Any, source: str, error: type[GaspError]) -> None:
     if depth_of(value) > MAX_DEPTH:
         raise error(_too_deep(source))
+
+
+def _too_long(source: str) -> str:
+    return f"{source}: holds a number thousands of digits long; no gasp file does"
 
 
 def _too_deep(source: str) -> str:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PlainValidator
 
 MAX_RUN = 9_999_999_999
 """The largest run number: ten digits, as the detector's run numbering allows."""
@@ -28,6 +28,13 @@ MAX_LINE = 200
 
 MAX_NAME = 100
 """The longest name (site, module, label, software version) gasp accepts."""
+
+MAX_COUNT = 10**12
+"""The largest count (events, runs) one request entry may ask for: far beyond any real
+campaign, yet small enough that arithmetic on it stays exact in every store's JSON."""
+
+MAX_PRIORITY = 10**9
+"""The largest queue priority, up or down: exact in JavaScript views (below 2**53)."""
 
 
 # -- numbers -------------------------------------------------------------------------------
@@ -63,6 +70,18 @@ def parse_run(text: str) -> int:
         if "whole number" in str(exc):
             raise ValueError(f"not a run number: {text.strip()!r}") from None
         raise
+
+
+def check_priority(priority: int) -> int:
+    """A queue priority is a whole number between ``-MAX_PRIORITY`` and ``MAX_PRIORITY``."""
+    if isinstance(priority, bool) or not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+        raise ValueError(f"priorities go from {-MAX_PRIORITY} to {MAX_PRIORITY}, not {priority}")
+    return priority
+
+
+MAX_WAIT_S = 366 * 86_400.0
+"""The longest delay or time limit a site may configure, in seconds: a year. Longer is a
+typing error, and far longer overflows ``sleep`` and date arithmetic (``timedelta``)."""
 
 
 def check_duration(seconds: float) -> float:
@@ -123,6 +142,23 @@ def check_template_text(text: str) -> str:
     return text
 
 
+def check_template_value(value: object) -> str | int | float:
+    """A template value is text that stays on its macro line, or a finite number.
+
+    Whole numbers are bounded by ``2**53`` so that every store (JavaScript views included)
+    keeps them exact.
+    """
+    if isinstance(value, str):
+        return check_template_text(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be text or a number, not {type(value).__name__}")
+    if isinstance(value, int):
+        if abs(value) > 2**53:
+            raise ValueError(f"whole numbers go from -2**53 to 2**53, not {value}")
+        return value
+    return check_finite(value)
+
+
 def check_file_name(name: str) -> str:
     """A plain file name: one path component, not ``.`` or ``..``, no ``/`` or ``\\``."""
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
@@ -169,31 +205,43 @@ FiniteFloat = Annotated[float, AfterValidator(check_finite)]
 Line = Annotated[str, AfterValidator(check_line)]
 Name = Annotated[str, AfterValidator(check_name)]
 TemplateText = Annotated[str, AfterValidator(check_template_text)]
+# Plain: one message for a bad value, rather than one per member of the union.
+TemplateValue = Annotated[str | int | float, PlainValidator(check_template_value)]
 FileName = Annotated[str, AfterValidator(check_file_name)]
 RelativePath = Annotated[str, AfterValidator(check_relative_path)]
 Count = Annotated[int, Field(ge=0)]
+PositiveCount = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+Priority = Annotated[int, AfterValidator(check_priority)]
 
 __all__ = [
+    "MAX_COUNT",
     "MAX_LINE",
     "MAX_NAME",
+    "MAX_PRIORITY",
     "MAX_RUN",
+    "MAX_WAIT_S",
     "Count",
     "Duration",
     "FileName",
     "FiniteFloat",
     "Line",
     "Name",
+    "PositiveCount",
+    "Priority",
     "RelativePath",
     "RunNumber",
     "TemplateText",
+    "TemplateValue",
     "check_duration",
     "check_file_name",
     "check_finite",
     "check_line",
     "check_name",
+    "check_priority",
     "check_relative_path",
     "check_run",
     "check_template_text",
+    "check_template_value",
     "parse_count",
     "parse_run",
     "parse_timestamp",

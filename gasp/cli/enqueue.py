@@ -2,13 +2,14 @@
 
 Everything after the first ``--`` is the command, taken verbatim as an argument list (it
 may carry options of its own, even another ``--``); everything before it is gasp's. Bad
-input of any kind (an unknown option, no ``--``, no command, a bad name or timing, an
-unreachable database, a corrupt lock document) ends in one line and exit status 2, before
-anything is written and before any turn is taken.
+input of any kind (an unknown option, no ``--``, no command, a bad name or timing, options
+that contradict each other, an unreachable database, a corrupt lock document) ends in one
+line and exit status 2, before anything is written and before any turn is taken.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -21,21 +22,17 @@ import click
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError
 from gasp.lock.clock import SystemClock
-from gasp.lock.documents import (
-    DEFAULT_LEADER_DOC,
-    DEFAULT_SITES_DOC,
-    LockNames,
-    check_doc_name,
-    check_site_name,
-)
+from gasp.lock.documents import DEFAULT_LEADER_DOC, DEFAULT_SITES_DOC, LockNames, check_site_name
 from gasp.lock.loop import Enqueue
 from gasp.lock.state import read_state
 from gasp.lock.status import status_lines
 from gasp.lock.timing import Timing
+from gasp.values import MAX_WAIT_S
 
 _COMMAND = "gasp.enqueue.command"
 _F = TypeVar("_F", bound=Callable[..., Any])
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+_TIMING_OPTIONS = ("heartbeat_delay", "heartbeat_stale", "conflict_delay")
 
 
 class _EnqueueCommand(click.Command):
@@ -132,13 +129,10 @@ def enqueue_command(
     ran; 128+N when stopped by signal N; 2 for bad input (nothing written, no turn).
     """
     command: list[str] | None = ctx.meta[_COMMAND]
-    names = LockNames(
-        check_doc_name(leader_doc, "--leader-doc"), check_doc_name(sites_doc, "--sites-doc")
-    )
-    clock = SystemClock(clock_offset)
+    names = LockNames.checked(leader_doc, sites_doc)
+    clock = SystemClock(_clock_offset(clock_offset))
     if status:
-        if site is not None or command is not None:
-            raise InputError("gasp enqueue --status takes no SITE and no command")
+        _check_status_alone(ctx, site, command, repeat)
         db = app.database_for(kind)
         for line in status_lines(read_state(db, names), names, db.name, clock.wall()):
             click.echo(line)
@@ -146,9 +140,9 @@ def enqueue_command(
     if site is None:
         raise InputError("gasp enqueue: give a SITE (or --status)")
     check_site_name(site)
+    timing = Timing.from_minutes(heartbeat_delay, heartbeat_stale, conflict_delay)
     _check_command(command)
     assert command is not None
-    timing = Timing.from_minutes(heartbeat_delay, heartbeat_stale, conflict_delay)
     enqueue = Enqueue(
         db=app.database_for(kind),
         site=site,
@@ -165,6 +159,32 @@ def enqueue_command(
         # Not ctx.exit: gasp's main runs click without standalone mode, which would turn
         # the status into a return value and exit 0.
         raise SystemExit(code)
+
+
+def _check_status_alone(
+    ctx: click.Context, site: str | None, command: Sequence[str] | None, repeat: bool
+) -> None:
+    """``--status`` only reads: what would steer a turn is a mistake, not to be ignored."""
+    if site is not None or command is not None:
+        raise InputError("gasp enqueue --status takes no SITE and no command")
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in _TIMING_OPTIONS
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    ]
+    if repeat:
+        given.append("--repeat")
+    if given:
+        raise InputError(f"gasp enqueue --status takes no {', '.join(given)}: it only reads")
+
+
+def _clock_offset(seconds: float) -> float:
+    """The test-only wall-clock shift: finite and within a year, so dates stay dates."""
+    if not math.isfinite(seconds) or abs(seconds) > MAX_WAIT_S:
+        raise InputError(
+            f"--clock-offset must be a number of seconds within ±{MAX_WAIT_S:.0f}, not {seconds}"
+        )
+    return seconds
 
 
 def _check_command(command: Sequence[str] | None) -> None:

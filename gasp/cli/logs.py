@@ -1,7 +1,12 @@
-"""``gasp logs``: the stdout/stderr a failed job left attached to its job document."""
+"""``gasp logs``: the stdout/stderr a failed job left attached to its job document.
+
+A run number given here follows the rule of every run number (``gasp.values.parse_run``),
+and attachment names are read with one pattern, so an odd name is skipped, not a crash.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -9,12 +14,35 @@ import click
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError, NotFound
 from gasp.model.ids import job_id
+from gasp.values import parse_run
+
+_PASS_IN_NAME = re.compile(r"_p(\d+)_")
+
+
+def _run(_ctx: click.Context, _param: click.Parameter, run: str | None) -> int | None:
+    if run is None:
+        return None
+    try:
+        return parse_run(run)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _pass_of(name: str) -> int | None:
+    """The pass an attachment belongs to (``<module>_<run>_p<pass>_...``), if it says."""
+    found = _PASS_IN_NAME.findall(name)
+    return int(found[-1]) if found else None
 
 
 @click.command("logs")
 @click.argument("job_or_module")
-@click.argument("run", type=int, required=False)
-@click.option("--pass", "pass_number", type=int, help="Which pass (default: the latest with logs).")
+@click.argument("run", required=False, callback=_run)
+@click.option(
+    "--pass",
+    "pass_number",
+    type=click.IntRange(min=1),
+    help="Which pass (default: the latest with logs).",
+)
 @click.option(
     "--kind",
     type=click.Choice(["production", "processing"]),
@@ -36,19 +64,20 @@ def logs_command(
         job = app.database_for(kind).get(doc_id)
     except NotFound:
         raise InputError(f"no job {doc_id}") from None
-    module = str(job["module"])
+    module = str(job.get("module", "?"))
     names = sorted((job.get("_attachments") or {}).keys())
-    if pass_number is not None:
-        names = [n for n in names if f"_p{pass_number}_" in n]
-    elif names:
-        latest = max(int(n.split("_p")[-1].split("_")[0]) for n in names if "_p" in n)
-        names = [n for n in names if f"_p{latest}_" in n]
+    passes = {name: _pass_of(name) for name in names}
+    wanted = pass_number
+    if wanted is None:
+        wanted = max((number for number in passes.values() if number is not None), default=None)
+    if wanted is not None:
+        names = [name for name in names if passes[name] == wanted]
     if not names:
         raise InputError(
             f"{doc_id} has no logs attached" + (f" for pass {pass_number}" if pass_number else "")
         )
     db = app.database_for(kind)
     for name in names:
-        sys.stdout.write(f"==> {module} {job['run']}: {name} <==\n")
+        sys.stdout.write(f"==> {module} {job.get('run', '?')}: {name} <==\n")
         sys.stdout.write(db.get_attachment(doc_id, name).decode("utf-8", "replace"))
         sys.stdout.write("\n")

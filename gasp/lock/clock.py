@@ -52,7 +52,3 @@ class SystemClock:
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with microseconds and a ``Z``, as every gasp document writes time."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

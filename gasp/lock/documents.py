@@ -12,47 +12,62 @@ Three kinds of document make the lock (DESIGN.md section 10):
   counter whose every new revision tells the others it is alive.
 
 Every document read is validated with pydantic before anything is decided from it: a
-lock that cannot be read is never guessed at, and never overwritten.
+lock that cannot be read is never guessed at, and never overwritten. Site names and the
+names of the leader and sites documents are safe names (``gasp.values.check_name``, the
+rule a site's configuration follows), and a time must be a real one (``parse_timestamp``):
+a document claiming year 0 or month 13 is corrupt, not a crash of whoever reads it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from gasp.errors import InputError
 from gasp.validation import validation_problems
+from gasp.values import Name, check_name, parse_timestamp
 
 DEFAULT_LEADER_DOC = "enqueue_leader"
 DEFAULT_SITES_DOC = "enqueue_sites"
 HEARTBEAT_PREFIX = "enqueue_heartbeat:"
 
-SITE_PATTERN = r"^[A-Za-z0-9_.-]+$"  # the configuration's rule for site names
-# Document ids a site may choose: no leading underscore (CouchDB reserves those).
-DOC_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
-ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
+ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"  # as ``clock.iso`` writes
 
-SiteName = Annotated[str, Field(pattern=SITE_PATTERN, min_length=1, max_length=100)]
-Timestamp = Annotated[str, Field(pattern=ISO_PATTERN)]
+
+def _real_time(text: str) -> str:
+    """The text stays as written (it is for people); it must still name a real moment."""
+    parse_timestamp(text)
+    return text
+
+
+SiteName = Name  # the configuration's rule: a site's name is the same at every door
+Timestamp = Annotated[str, Field(pattern=ISO_PATTERN), AfterValidator(_real_time)]
 Token = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 
 def check_site_name(name: str) -> str:
-    if not re.match(SITE_PATTERN, name):
-        raise InputError(f"site name {name!r}: use letters, digits and . _ - only")
-    return name
+    """``gasp enqueue SITE``: a safe name, as in a site's configuration."""
+    try:
+        return check_name(name)
+    except ValueError as exc:
+        raise InputError(f"site name: {exc}") from None
 
 
 def check_doc_name(name: str, option: str) -> str:
-    if not re.match(DOC_NAME_PATTERN, name):
-        raise InputError(
-            f"{option} {name!r}: a document id starts with a letter or digit and holds only "
-            "letters, digits and . _ : -"
-        )
-    return name
+    """A lock document's id a site chooses: a safe name (so never CouchDB's ``_`` ids)."""
+    try:
+        return check_name(name)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,18 @@ class LockNames:
 
     leader_doc: str = DEFAULT_LEADER_DOC
     sites_doc: str = DEFAULT_SITES_DOC
+
+    @classmethod
+    def checked(cls, leader_doc: str, sites_doc: str) -> LockNames:
+        """The names given as ``--leader-doc`` and ``--sites-doc``: safe, and two of them."""
+        check_doc_name(leader_doc, "--leader-doc")
+        check_doc_name(sites_doc, "--sites-doc")
+        if leader_doc == sites_doc:
+            raise InputError(
+                f"--leader-doc and --sites-doc are both {leader_doc!r}: "
+                "the lock needs two different documents"
+            )
+        return cls(leader_doc, sites_doc)
 
     def heartbeat_id(self, site: str) -> str:
         if self.sites_doc == DEFAULT_SITES_DOC:
@@ -92,7 +119,7 @@ class LeaderDoc(_LockDocument):
     """Who leads, and whose turn it is (``executing`` holds the turn under ``token``)."""
 
     type: Literal["enqueue_leader"] = "enqueue_leader"
-    sites_doc: str = Field(pattern=DOC_NAME_PATTERN)
+    sites_doc: Name
     leader: SiteName | None = None
     term: int = Field(default=0, ge=0)  # elections so far
     elected: Timestamp | None = None  # the leader's wall clock: for people, never compared

@@ -4,19 +4,21 @@
 published it. The age of each heartbeat is measured on the machine running ``--status``
 against the site's own timestamp, so it carries whatever skew lies between the two
 clocks: it is there for people, and the lock itself never decides anything from it.
+A heartbeat whose time is not a real one never gets this far: it is read as corrupt, and
+its site's line says why (``state.read_state``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from gasp.lock.clock import parse_iso
 from gasp.lock.documents import LockNames
 from gasp.lock.state import LockState
+from gasp.values import parse_timestamp
 
 
 def _age(at: str, now: datetime) -> str:
-    seconds = (now - parse_iso(at)).total_seconds()
+    seconds = (now - parse_timestamp(at)).total_seconds()
     if abs(seconds) < 120:
         return f"{seconds:.1f}s"
     if abs(seconds) < 7200:
@@ -50,8 +52,9 @@ def status_lines(state: LockState, names: LockNames, database: str, now: datetim
     for site in state.site_names:
         heartbeat = state.heartbeats.get(site)
         if heartbeat is None:
-            why = state.corrupt.get(site, "no heartbeat document")
-            rows.append((site, "-", "-", why, "-", "no"))
+            why = state.corrupt.get(site)
+            shown = ("corrupt", why) if why else ("-", "no heartbeat document")
+            rows.append((site, shown[0], "-", shown[1], "-", "no"))
             continue
         rows.append(
             (

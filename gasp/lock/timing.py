@@ -5,6 +5,10 @@ per delay may see a site's heartbeat unchanged for up to two delays (the site's 
 the judge's read out of phase), so the limit is at least three delays. The same margin
 gives each site its lease: it stops its command when it has not managed to beat for
 ``stale - delay``, a full delay before anyone else may decide it is gone.
+
+Each value follows the rule of every duration (``gasp.values.check_duration``: finite and
+greater than 0) and is at most a year (``MAX_WAIT_S``): ``inf`` would make a stale limit
+that never expires, so a dead site would hold the turn for ever.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gasp.errors import InputError
+from gasp.values import MAX_WAIT_S, check_duration
 
 MIN_STALE_DELAYS = 3
 MAX_GRACE_S = 10.0
@@ -30,8 +35,15 @@ class Timing:
             ("--heartbeat-stale", stale),
             ("--conflict-delay", conflict_delay),
         ):
-            if not value > 0:
-                raise InputError(f"{option} must be a positive number of minutes, not {value}")
+            try:
+                check_duration(value)
+            except ValueError as exc:
+                raise InputError(f"{option} (minutes) {exc}") from None
+            if value * 60.0 > MAX_WAIT_S:
+                year = MAX_WAIT_S / 60
+                raise InputError(
+                    f"{option} (minutes) must be at most {year:g} (a year), not {value:g}"
+                )
         if stale < MIN_STALE_DELAYS * delay:
             raise InputError(
                 f"--heartbeat-stale ({stale:g} min) must be at least {MIN_STALE_DELAYS} x "

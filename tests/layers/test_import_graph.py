@@ -42,7 +42,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "gasp.lock": frozenset({"gasp.store"}),
     "gasp.grab": frozenset({"gasp.config", "gasp.storage", "gasp.store"}),
     "gasp.submit": frozenset(
-        {"gasp.model", "gasp.catalog", "gasp.calib", "gasp.storage", "gasp.store"}
+        {"gasp.model", "gasp.catalog", "gasp.calib", "gasp.config", "gasp.storage", "gasp.store"}
     ),
     "gasp.client": frozenset(
         {

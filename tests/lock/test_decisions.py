@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gasp.errors import InputError
-from gasp.lock.documents import HeartbeatDoc, LeaderDoc, LockNames, parse_document
+from gasp.lock.documents import HeartbeatDoc, LeaderDoc, LockNames, SitesDoc, parse_document
 from gasp.lock.election import stand, why_stand
 from gasp.lock.staleness import Observer
+from gasp.lock.state import LockState
+from gasp.lock.status import status_lines
 from gasp.lock.timing import Timing
 from gasp.lock.turn import SiteView, next_site, plan_turn
+from gasp.values import MAX_WAIT_S, parse_timestamp
 
 NOW = "2026-11-22T12:00:00.000000Z"
 
@@ -130,8 +137,27 @@ def test_timing_refuses_a_stale_limit_that_would_make_live_sites_look_dead() -> 
     assert timing.lease_s == 1200 and timing.grace_s == 10
     with pytest.raises(InputError, match="at least 3 x"):
         Timing.from_minutes(10, 25, 1)
-    with pytest.raises(InputError, match="--conflict-delay must be a positive"):
+    with pytest.raises(InputError, match=r"--conflict-delay \(minutes\) must be a finite"):
         Timing.from_minutes(1, 3, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(minutes=st.floats())
+def test_timing_takes_only_finite_positive_minutes_up_to_a_year(minutes: float) -> None:
+    """``inf`` would be a stale limit that never expires; ``nan`` passes every comparison."""
+    year = MAX_WAIT_S / 60
+    usable = math.isfinite(minutes) and 0 < minutes <= year
+    cases = [
+        ("--heartbeat-delay", (minutes, year, 1.0), usable and 3 * minutes <= year),
+        ("--heartbeat-stale", (1e-3, minutes, 1.0), usable and minutes >= 3e-3),
+        ("--conflict-delay", (1e-3, 1.0, minutes), usable),
+    ]
+    for option, values, accepted in cases:
+        if accepted:
+            assert Timing.from_minutes(*values).lease_s > 0
+        else:
+            with pytest.raises(InputError, match=option):
+                Timing.from_minutes(*values)
 
 
 def test_corrupt_documents_are_refused_with_every_bad_field_on_one_line() -> None:
@@ -145,6 +171,45 @@ def test_corrupt_documents_are_refused_with_every_bad_field_on_one_line() -> Non
         parse_document(LeaderDoc, {**raw, "turn": 1, "executing": "a"})
     with pytest.raises(InputError, match="type"):
         parse_document(LeaderDoc, {**raw, "turn": 1, "type": "job"})
+
+
+def _raw_heartbeat(at: Any) -> dict[str, Any]:
+    return {**_heartbeat("b").to_document(), "at": at}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.one_of(
+        st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+        st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        st.from_regex(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z\Z"),
+        st.text(max_size=40),
+    )
+)
+def test_a_heartbeat_time_is_a_real_moment_or_the_heartbeat_is_corrupt(at: str) -> None:
+    """Year 0, month 13, year 1 with an offset: corrupt documents, never a crash of --status."""
+    try:
+        heartbeat = parse_document(HeartbeatDoc, _raw_heartbeat(at))
+    except InputError as exc:
+        assert "'enqueue_heartbeat:b' is corrupt" in str(exc) and "at" in str(exc)
+        return
+    assert 1970 <= parse_timestamp(heartbeat.at).year <= 9999
+    state = LockState(None, SitesDoc(id="enqueue_sites", sites=["b"]), heartbeats={"b": heartbeat})
+    now = parse_timestamp(NOW)
+    lines = status_lines(state, LockNames(), "db", now)
+    assert any(line.startswith("b ") for line in lines)
+
+
+def test_site_and_lock_document_names_follow_the_one_name_rule() -> None:
+    with pytest.raises(InputError, match="101 characters"):
+        LockNames.checked("l" * 101, "s")
+    with pytest.raises(InputError, match="--sites-doc: 'a:b' is not a safe name"):
+        LockNames.checked("leader", "a:b")
+    with pytest.raises(InputError, match="two different documents"):
+        LockNames.checked("same", "same")
+    assert LockNames.checked("l", "s") == LockNames("l", "s")
+    with pytest.raises(InputError, match="is corrupt"):
+        parse_document(HeartbeatDoc, {**_raw_heartbeat(NOW), "site": "s" * 101})
 
 
 def test_heartbeats_belong_to_their_sites_document() -> None:
