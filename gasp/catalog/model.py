@@ -1,44 +1,76 @@
-"""The shape of a module catalogue, validated field by field (DESIGN.md section 5)."""
+"""The shape of a module catalogue, validated field by field (DESIGN.md section 5).
+
+A catalogue is read from a user's file and again from the database by every submitter and
+client, so the model holds every rule a catalogue must keep to be usable: names that can
+become document ids and file names, macro paths that stay inside the release, data types
+gasp knows, and (for processing) references that resolve without a cycle.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from gasp.catalog.references import Problem, reference_problems
+from gasp.values import MAX_NAME, Name, RelativePath
 
 DataType = Literal["ratds", "ntuple", "soc", "other_ratds", "other_ntuple"]
 EventMode = Literal["time", "number", "run", "run_number"]
 Level = Literal["sub_run", "run", "run_zdab", "run_root"]
 
-_MODULE_NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
+IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+"""A template field: what ``${...}`` may name in a macro (and a request's template keys)."""
+
+_MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_SUFFIX = r"^[A-Za-z0-9_]+$"
+
+
+def check_module_name(name: str) -> str:
+    """A module name: a letter, then letters, digits and ``_``; at most ``MAX_NAME`` long.
+
+    Module names become parts of job and data document ids and of output file names.
+    """
+    if len(name) > MAX_NAME or not _MODULE_NAME.fullmatch(name):
+        raise ValueError(
+            f"{name[:MAX_NAME]!r} is not a module name: a letter, then letters, digits and _, "
+            f"at most {MAX_NAME} characters"
+        )
+    return name
+
+
+ModuleName = Annotated[str, AfterValidator(check_module_name)]
+TemplateField = Annotated[str, Field(pattern=f"^{IDENTIFIER}$")]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def _check_other_suffix(outputs: list[str], other_suffix: str | None) -> None:
+def _check_outputs(outputs: list[DataType], other_suffix: str | None) -> None:
     uses_other = any(o.startswith("other_") for o in outputs)
     if uses_other and not other_suffix:
         raise ValueError("other_ratds/other_ntuple outputs need an other_suffix")
     if other_suffix and not uses_other:
         raise ValueError("other_suffix is set but no other_* output is listed")
+    if len(set(outputs)) != len(outputs):
+        raise ValueError("an output data type is listed twice (both would write one file)")
 
 
 class ProductionModule(_Strict):
     """How to run one production module."""
 
     event_mode: EventMode
-    path: str = Field(min_length=1)
+    path: RelativePath
     outputs: list[DataType] = Field(min_length=1)
-    template: list[str] = []
-    other_suffix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+$")
+    template: list[TemplateField] = []
+    other_suffix: str | None = Field(default=None, pattern=_SUFFIX)
 
     @model_validator(mode="after")
     def _consistent(self) -> ProductionModule:
-        _check_other_suffix(list(self.outputs), self.other_suffix)
+        _check_outputs(list(self.outputs), self.other_suffix)
         if len(set(self.template)) != len(self.template):
             raise ValueError("a template field is listed twice")
         return self
@@ -49,16 +81,16 @@ class ProcessingModule(_Strict):
 
     type: Literal["macro", "script"]
     level: Level
-    path: str = Field(min_length=1)
+    path: RelativePath
     outputs: list[DataType] = []
     prerequisites: list[str] = []
     raw_processor: bool
-    other_suffix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+$")
-    db_outputs: list[str] = []
+    other_suffix: str | None = Field(default=None, pattern=_SUFFIX)
+    db_outputs: list[DataType] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> ProcessingModule:
-        _check_other_suffix(list(self.outputs), self.other_suffix)
+        _check_outputs(list(self.outputs), self.other_suffix)
         if not self.outputs and not self.db_outputs:
             raise ValueError("a processing module needs outputs or db_outputs")
         return self
@@ -66,39 +98,41 @@ class ProcessingModule(_Strict):
 
 class ProductionCatalogue(_Strict):
     kind: Literal["production"] = "production"
-    rat_version: str = Field(min_length=1)
-    modules: dict[str, ProductionModule] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _names(self) -> ProductionCatalogue:
-        _check_names(self.modules)
-        return self
+    rat_version: Name
+    modules: dict[ModuleName, ProductionModule] = Field(min_length=1)
 
 
 class ProcessingCatalogue(_Strict):
     kind: Literal["processing"] = "processing"
-    rat_version: str = Field(min_length=1)
-    modules: dict[str, ProcessingModule] = Field(min_length=1)
+    rat_version: Name
+    modules: dict[ModuleName, ProcessingModule] = Field(min_length=1)
     modules_for_run_type: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _references(self) -> ProcessingCatalogue:
-        _check_names(self.modules)
-        for name, module in self.modules.items():
-            for prerequisite in module.prerequisites:
-                if prerequisite not in self.modules:
-                    raise ValueError(f"{name}: unknown prerequisite module {prerequisite!r}")
-        for run_type, names in self.modules_for_run_type.items():
-            for name in names:
-                if name not in self.modules:
-                    raise ValueError(f"modules_for_run_type.{run_type}: unknown module {name!r}")
+        prerequisites = {name: module.prerequisites for name, module in self.modules.items()}
+        _refuse(type(self).__name__, reference_problems(prerequisites, self.modules_for_run_type))
         return self
 
 
 Catalogue = ProductionCatalogue | ProcessingCatalogue
 
 
-def _check_names(modules: Mapping[str, object]) -> None:
-    for name in modules:
-        if not re.match(_MODULE_NAME, name):
-            raise ValueError(f"module name {name!r} must be letters, digits and _")
+def _refuse(title: str, problems: list[Problem]) -> None:
+    """Raise every problem at once, each at its own field path.
+
+    A ``ValueError`` from a validator is one error at the top level; a ``ValidationError``
+    built from the list keeps each problem's location, so a report names every field.
+    """
+    if problems:
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("catalogue", "{problem}", {"problem": message}),
+                    loc=location,
+                    input=None,
+                )
+                for location, message in problems
+            ],
+        )

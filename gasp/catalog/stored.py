@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Any
 
 from gasp.catalog.files import parse_catalogue
@@ -40,17 +42,49 @@ def stored_versions(db: Database, kind: str) -> list[str]:
     ]
 
 
+def how_to_load(kind: str, config: Path | None = None) -> str:
+    """The commands that store a catalogue of ``kind``: the next step after "none found".
+
+    Nothing stores catalogues by itself once a site has its own configuration (``gasp db
+    init`` loads the shipped toyrat ones only for the embedded default), so every message
+    about a missing catalogue ends with this. ``config`` is the ``-c`` file the user gave,
+    when the caller knows it, so that the commands can be pasted as they are.
+    """
+    gasp = f"gasp -c {shlex.quote(str(config))}" if config else "gasp"
+    if kind == "production":
+        return (
+            f"make it from the release and upload it: {gasp} catalog make RELEASE_FOLDER -o "
+            f"FILE, then {gasp} catalog upload FILE (the shipped toyrat release: "
+            f'{gasp} catalog make "$(toyrat --release-dir)" -o toyrat-production.json '
+            f"&& {gasp} catalog upload toyrat-production.json)"
+        )
+    return (
+        f"upload the release's processing catalogue: {gasp} catalog upload FILE (the shipped "
+        f'toyrat release: {gasp} catalog upload "$(toyrat --release-dir)/processing_catalog.json")'
+    )
+
+
 def load_catalogue(db: Database, kind: str, rat_version: str) -> Catalogue:
-    """The stored catalogue of one version; ``InputError`` names the versions there are."""
+    """The stored catalogue of one version, checked as an uploaded file is.
+
+    A missing one is an ``InputError`` naming the stored versions and how to store it; a
+    stored one that breaks a rule (left by an older gasp, or written by hand) is refused
+    with its document id, before any submitter acts on it.
+    """
     try:
         doc = db.get(catalogue_id(kind, rat_version))
     except NotFound:
         known = ", ".join(stored_versions(db, kind)) or "none"
         raise InputError(
-            f"no {kind} catalogue for software version {rat_version!r} (known: {known})"
+            f"no {kind} catalogue for software version {rat_version!r} (known: {known}); "
+            f"{how_to_load(kind)}"
         ) from None
     raw = {k: v for k, v in doc.items() if not k.startswith("_") and k not in ("type", "uploaded")}
-    return parse_catalogue(raw, f"database document {doc['_id']}")
+    source = f"database document {doc['_id']}"
+    catalogue = parse_catalogue(raw, source)
+    if catalogue.kind != kind:
+        raise InputError(f"{source}: kind: {catalogue.kind!r}, where {kind!r} is expected")
+    return catalogue
 
 
 def load_production_catalogue(db: Database, rat_version: str) -> ProductionCatalogue:

@@ -8,10 +8,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from gasp.catalog.files import read_catalogue, write_catalogue
+from gasp.catalog.files import (
+    check_folder_writable,
+    check_writable,
+    read_catalogue,
+    write_catalogue,
+)
 from gasp.catalog.model import Catalogue, ProductionCatalogue
 from gasp.catalog.scan import make_production_catalogue
-from gasp.catalog.stored import load_catalogue, stored_versions, upload_catalogue
+from gasp.catalog.stored import how_to_load, load_catalogue, stored_versions, upload_catalogue
 from gasp.cli.context import App, pass_app
 
 
@@ -30,14 +35,30 @@ def catalog_group() -> None:
     help="A generator that sets its own rate (repeatable). Default: the release's list.",
 )
 @click.option(
+    "--version",
+    "rat_version",
+    metavar="VERSION",
+    help="Software version of the release (default: the version in its release.json).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the catalogue (default: catalog-production-<version>.json).",
 )
-def catalog_make(release: Path, internal_rate: tuple[str, ...], output: Path | None) -> None:
-    """Write the production catalogue of RELEASE by scanning its macros."""
-    catalogue = make_production_catalogue(release, internal_rate=internal_rate)
+def catalog_make(
+    release: Path, internal_rate: tuple[str, ...], rat_version: str | None, output: Path | None
+) -> None:
+    """Write the production catalogue of RELEASE by scanning its macros.
+
+    Whether the output can be written is checked first, and every problem of the release
+    is reported together; with any problem nothing is written.
+    """
+    if output is not None:
+        check_writable(output)
+    else:
+        check_folder_writable(Path.cwd())
+    catalogue = make_production_catalogue(release, internal_rate=internal_rate, version=rat_version)
     target = output or Path(f"catalog-production-{catalogue.rat_version}.json")
     write_catalogue(catalogue, target)
     _print_catalogue(catalogue)
@@ -72,7 +93,8 @@ def catalog_show(app: App, rat_version: str | None, kind: str) -> None:
     db = app.database_for(kind)
     versions = [rat_version] if rat_version else stored_versions(db, kind)
     if not versions:
-        Console().print(f"no {kind} catalogue is stored (gasp catalog upload FILE)")
+        hint = how_to_load(kind, app.config_path)
+        Console().print(f"no {kind} catalogue is stored; {hint}", soft_wrap=True, markup=False)
     for version in versions:
         _print_catalogue(load_catalogue(db, kind, version))
 

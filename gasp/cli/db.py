@@ -8,7 +8,7 @@ from rich.table import Table
 
 from gasp.catalog.files import read_catalogue
 from gasp.catalog.scan import make_production_catalogue
-from gasp.catalog.stored import upload_catalogue
+from gasp.catalog.stored import how_to_load, stored_versions, upload_catalogue
 from gasp.cli.context import App, pass_app
 from gasp.config import EMBEDDED_DEFAULT
 from gasp.store.design import push_design_documents
@@ -34,6 +34,8 @@ def db_init(app: App) -> None:
         console.print(f"[bold]{name}[/bold]: ready ({note})")
     if config.source == EMBEDDED_DEFAULT:
         _load_toyrat_catalogues(app, console)
+    else:
+        _point_to_catalogues(app, console)
 
 
 def _load_toyrat_catalogues(app: App, console: Console) -> None:
@@ -46,6 +48,20 @@ def _load_toyrat_catalogues(app: App, console: Console) -> None:
         changed = upload_catalogue(app.database_for(catalogue.kind), catalogue)
         state = "loaded" if changed else "current"
         console.print(f"toyrat {catalogue.rat_version} {catalogue.kind} catalogue: {state}")
+
+
+def _point_to_catalogues(app: App, console: Console) -> None:
+    """A site with its own configuration loads its releases' catalogues itself: say how.
+
+    Without one, every submission fails with "no catalogue"; the next step is shown here,
+    where a new site starts, rather than at the first failed submission.
+    """
+    for kind in ("production", "processing"):
+        if not stored_versions(app.database_for(kind), kind):
+            hint = how_to_load(kind, app.config_path)
+            console.print(
+                f"no {kind} catalogue is stored yet; {hint}", soft_wrap=True, markup=False
+            )
 
 
 @db_group.command("info")

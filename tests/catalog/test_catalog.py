@@ -128,7 +128,10 @@ BAD = [
         ["modules.M.outputs"],
     ),
     ({"kind": "recipes", "rat_version": "1", "modules": {}}, ["kind"]),
-    (_processing(modules_for_run_type={"Physics": ["Nope"]}), ["unknown module 'Nope'"]),
+    (
+        _processing(modules_for_run_type={"Physics": ["Nope"]}),
+        ["modules_for_run_type.Physics[0]: unknown module 'Nope'"],
+    ),
     (
         _processing(
             modules={
@@ -143,7 +146,7 @@ BAD = [
             },
             modules_for_run_type={},
         ),
-        ["unknown prerequisite module 'Z'"],
+        ["modules.A.prerequisites[0]: unknown module 'Z'"],
     ),
 ]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 from gasp import __version__
 from gasp.store import open_server
+from gasp.toyrat.release import executable as toyrat_executable
 from gasp.views import design_documents
 from tests.gasp_runner import GaspRunner
 
@@ -67,3 +72,40 @@ def test_init_and_info_on_couchdb(gasp: GaspRunner, tmp_path: Path, couchdb_url:
         for name in ("cli_prod", "cli_proc"):
             server.delete_database(name)
         server.close()
+
+
+def test_init_with_a_config_file_says_how_to_load_catalogues(
+    gasp: GaspRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "site.toml").write_text('[database]\nurl = "sqlite:data"\n')
+    first = gasp("-c", "site.toml", "db", "init")
+    assert first.returncode == 0, first.stderr
+    hints = re.findall(
+        r"no (\w+) catalogue is stored yet; .*the shipped toyrat release: (.*)\)", first.stdout
+    )
+    assert [kind for kind, _command in hints] == ["production", "processing"], first.stdout
+    assert "gasp -c site.toml catalog make RELEASE_FOLDER -o FILE" in first.stdout
+    # The commands as printed work: pasted into a shell that finds gasp and toyrat.
+    folders = [Path(sys.executable).parent, Path(toyrat_executable()).parent, "/usr/bin", "/bin"]
+    for _kind, command in hints:
+        shell = command.replace("gasp -c", f"{shlex.quote(sys.executable)} -m gasp -c")
+        done = subprocess.run(
+            ["bash", "-c", shell],
+            cwd=tmp_path,
+            env={"PATH": ":".join(map(str, folders)), "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"{shell}\n{done.stdout}\n{done.stderr}"
+    again = gasp("-c", "site.toml", "db", "init")
+    assert "catalogue is stored yet" not in again.stdout
+    shown = gasp("-c", "site.toml", "catalog", "show", "--kind", "processing")
+    assert "Analysis" in shown.stdout
+
+
+def test_init_says_nothing_of_catalogues_when_the_embedded_default_loads_them(
+    gasp: GaspRunner,
+) -> None:
+    result = gasp("db", "init")
+    assert result.returncode == 0 and "catalogue is stored yet" not in result.stdout
