@@ -3,9 +3,10 @@
 Every reader of a user's or a worker's file (configuration, request, catalogue, release
 folder, run table, sidecar, job specification, job report) parses through here, so that
 each gets the same answers to the same hostile inputs: malformed text names the line and
-column, text that is not UTF-8 says so, and nesting deeper than any real file has is
-refused before it can exhaust the interpreter's stack (``RecursionError`` in ``json`` and
-``tomllib``) or a later recursive walk.
+column, text that is not UTF-8 says so, a key repeated in one object is refused (JSON
+would keep the last and silently drop the first), and nesting deeper than any real file
+has is refused before it can exhaust the interpreter's stack (``RecursionError`` in
+``json`` and ``tomllib``) or a later recursive walk.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ def parse_json(
         except UnicodeDecodeError as exc:
             raise error(f"{source}: not UTF-8 text (byte {exc.start})") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as exc:
+        raise error(
+            f"{source}: the key {exc.key!r} appears twice in one object; "
+            "JSON keeps only the last, so say it once"
+        ) from None
     except json.JSONDecodeError as exc:
         raise error(
             f"{source}: malformed {what} at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -81,6 +87,25 @@ def depth_of(value: Any) -> int:
 def _check_depth(value: Any, source: str, error: type[GaspError]) -> None:
     if depth_of(value) > MAX_DEPTH:
         raise error(_too_deep(source))
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: a repeated key would silently lose a value
+    (a module listed twice in a catalogue, a field given twice in a request)."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return value
 
 
 def _too_long(source: str) -> str:
