@@ -13,6 +13,9 @@ from gasp.cli.context import App, pass_app
 from gasp.errors import InputError
 from gasp.model.ids import request_id
 from gasp.submit.exactly import expand, format_lines
+from gasp.submit.options import value_problems
+from gasp.submit.request_file import raise_problems
+from gasp.values import check_name
 
 
 @click.group("requests")
@@ -86,6 +89,7 @@ def exactly_command(app: App, label: str | None, name: str | None) -> None:
     """Print an .exactly list (module run pass) by label or by request."""
     if (label is None) == (name is None):
         raise InputError("give exactly one of --label or --request")
+    raise_problems(value_problems("--label", label, check_name))
     if name is not None:
         doc = _request(app, name)
         if doc.get("status") not in ("submitted", "running", "completed"):

@@ -1,10 +1,18 @@
-"""``gasp submit``: production requests and detector runs into job passes."""
+"""``gasp submit``: production requests and detector runs into job passes.
+
+Numbers on the command line follow the same rules as in files (``gasp.values``): ASCII
+digits only (``int`` alone takes digits of other scripts), runs from 1 to ``MAX_RUN``,
+bounded priorities. Options that contradict each other are refused, not silently
+resolved; the other values (tags, names, ``-o``) are checked by ``gasp.submit`` itself,
+so every caller gets the same checks.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -15,6 +23,7 @@ from gasp.cli.context import App, pass_app
 from gasp.errors import InputError
 from gasp.progress import progress
 from gasp.store import Database
+from gasp.submit.options import parse_runs_option
 from gasp.submit.plan import JobPlan
 from gasp.submit.processing import ProcessingOptions, ProcessingSubmission, submit_processing
 from gasp.submit.processing_plan import ProcessingJobPlan
@@ -27,6 +36,44 @@ from gasp.submit.production_processing import (
 from gasp.submit.request_file import raise_problems
 from gasp.submit.runlist import read_run_list
 from gasp.submit.sensing import Selection, check_bounds, dedupe, sensing_selection
+from gasp.values import check_duration, check_priority, parse_count, parse_run
+
+
+class WholeNumber(click.ParamType[int, Any]):
+    """A whole number in ASCII digits, kept to one of ``gasp.values``' rules."""
+
+    def __init__(self, name: str, rule: Callable[[str], int]) -> None:
+        self.name = name
+        self.rule = rule
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return self.rule(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _run_or_zero(text: str) -> int:
+    """A run number, or 0 ("from the beginning") for ``--start-run`` and ``--after``."""
+    return 0 if parse_count(text) == 0 else parse_run(text)
+
+
+def _positive(text: str) -> int:
+    number = parse_count(text)
+    if number < 1:
+        raise ValueError(f"must be 1 or more, not {number}")
+    return number
+
+
+def _priority(text: str) -> int:
+    stripped = text.strip()
+    sign = -1 if stripped.startswith("-") else 1
+    return check_priority(sign * parse_count(stripped.removeprefix("-").removeprefix("+")))
+
+
+RUN = WholeNumber("RUN", parse_run)
+RUN_OR_ZERO = WholeNumber("RUN", _run_or_zero)
+POSITIVE = WholeNumber("N", _positive)
 
 # Options more than one submit command takes (click builds a new option per use).
 RATDB_TAG = click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
@@ -41,7 +88,11 @@ RAT_VERSION = click.option(
     "--rat-v", "rat_version", help="Software version (default: the only one stored)."
 )
 PRIORITY = click.option(
-    "--priority", type=int, default=0, show_default=True, help="Queue priority."
+    "--priority",
+    type=WholeNumber("PRIORITY", _priority),
+    default=0,
+    show_default=True,
+    help="Queue priority.",
 )
 
 
@@ -89,6 +140,7 @@ def submit_production_command(
         outlist=outlist,
         resume=resume,
         dry_run=dry_run,
+        limits=app.config.submit,
         advance_factory=lambda total: progress("writing passes", total),
         on_request=announce,
     )
@@ -134,16 +186,6 @@ def _runs_text(runs: Sequence[int]) -> str:
     return " ".join(str(r) for r in ordered[:6]) + (" ..." if len(ordered) > 6 else "")
 
 
-def _runs_option(values: Sequence[str]) -> list[int]:
-    runs = []
-    for value in values:
-        for part in value.replace(",", " ").split():
-            if not part.isdigit():
-                raise InputError(f"--runs: not a run number: {part!r}")
-            runs.append(int(part))
-    return runs
-
-
 def _selection(
     db: Database,
     start_run: int | None,
@@ -182,7 +224,9 @@ def _selection(
     if after is not None:
         return Selection("reprocess", first=after + 1)
     if runs:
-        return Selection("reprocess", runs=dedupe(_runs_option(runs)))
+        listed, problems = parse_runs_option(runs)
+        raise_problems(problems)
+        return Selection("reprocess", runs=dedupe(listed))
     assert runlist is not None
     listed, problems = read_run_list(runlist)
     raise_problems(problems)
@@ -203,12 +247,12 @@ def _version(db: Database, given: str | None) -> str:
 
 
 @submit_group.command("processing")
-@click.option("--start-run", type=click.IntRange(min=0), help="Sense complete runs after RUN.")
-@click.option("--block", type=(int, int), metavar="START END", help="First passes of a block.")
+@click.option("--start-run", type=RUN_OR_ZERO, help="Sense complete runs after RUN.")
+@click.option("--block", type=(RUN, RUN), metavar="START END", help="First passes of a block.")
 @click.option(
-    "--range", "run_range", type=(int, int), metavar="START END", help="Reprocess a range."
+    "--range", "run_range", type=(RUN, RUN), metavar="START END", help="Reprocess a range."
 )
-@click.option("--after", type=click.IntRange(min=0), help="Reprocess every run after RUN.")
+@click.option("--after", type=RUN_OR_ZERO, help="Reprocess every run after RUN.")
 @click.option("--runs", multiple=True, metavar="RUN[,RUN...]", help="Reprocess these runs.")
 @click.option("-L", "--runlist", type=click.Path(path_type=Path), help="Reprocess listed runs.")
 @click.option("-N", "--module", "modules", multiple=True, help="Module (instead of defaults).")
@@ -220,15 +264,17 @@ def _version(db: Database, given: str | None) -> str:
 @click.option(
     "--force-prereq-pass",
     "forced",
-    type=(str, click.IntRange(min=1)),
+    type=(str, POSITIVE),
     multiple=True,
     metavar="MODULE PASS",
     help="Read this pass of a prerequisite module.",
 )
 @DRY_RUN
 @click.option("--loop", is_flag=True, help="With --start-run: sense again every --interval.")
-@click.option("--interval", type=click.FloatRange(min=1), default=300.0, show_default=True)
-@click.option("--max-passes", type=click.IntRange(min=1), help="With --loop: stop after N.")
+@click.option(
+    "--interval", type=click.FloatRange(min=1), help="With --loop: seconds between passes [300]."
+)
+@click.option("--max-passes", type=POSITIVE, help="With --loop: stop after N.")
 @pass_app
 def submit_processing_command(
     app: App,
@@ -247,12 +293,11 @@ def submit_processing_command(
     forced: tuple[tuple[str, int], ...],
     dry_run: bool,
     loop: bool,
-    interval: float,
+    interval: float | None,
     max_passes: int | None,
 ) -> None:
     """Create processing passes for detector runs: sensed, a block, or reprocessed."""
-    if loop and start_run is None:
-        raise InputError("--loop senses new runs: it needs --start-run")
+    interval = _loop_options(loop, start_run, interval, max_passes)
     db = app.database_for("processing")
     console = Console()
     number = 0
@@ -272,12 +317,36 @@ def submit_processing_command(
             options,
             outlist=outlist,
             dry_run=dry_run,
+            limits=app.config.submit,
             advance_factory=lambda total: progress("writing passes", total),
         )
         _print_processing(console, result)
         if not loop or (max_passes is not None and number >= max_passes):
             return
         time.sleep(interval)
+
+
+def _loop_options(
+    loop: bool, start_run: int | None, interval: float | None, max_passes: int | None
+) -> float:
+    """The seconds between passes; ``--loop``'s options only with ``--loop``."""
+    problems = []
+    if loop and start_run is None:
+        problems.append("--loop senses new runs: it needs --start-run")
+    if not loop:
+        given = [
+            option
+            for option, value in (("--interval", interval), ("--max-passes", max_passes))
+            if value is not None
+        ]
+        problems += [f"{option} is an option of --loop, which is not given" for option in given]
+    try:
+        seconds = check_duration(300.0 if interval is None else interval)
+    except ValueError as exc:
+        problems.append(f"--interval: {exc}")
+        seconds = 300.0
+    raise_problems(problems)
+    return seconds
 
 
 def _print_processing(console: Console, result: ProcessingSubmission) -> None:
@@ -345,6 +414,7 @@ def submit_production_processing_command(
         options,
         outlist=outlist,
         dry_run=dry_run,
+        limits=app.config.submit,
         advance_factory=lambda total: progress("writing passes", total),
     )
     _print_processing(Console(), result)

@@ -3,13 +3,18 @@
 A small allocator document per module holds the next free run; a reservation is one
 revision-guarded write, so two operators submitting the same module at once get disjoint
 blocks instead of colliding on the same job documents.
+
+Run numbers stay within ``1..MAX_RUN`` like every other run: a block that would pass it
+is refused before the allocator moves (checked again at the reservation itself, which a
+concurrent submission may have moved meanwhile).
 """
 
 from __future__ import annotations
 
-from gasp.errors import Conflict
+from gasp.errors import Conflict, InputError
 from gasp.model.ids import allocator_id
 from gasp.store import Database
+from gasp.values import MAX_RUN
 
 
 def highest_run(db: Database, module: str) -> int:
@@ -23,10 +28,21 @@ def highest_run(db: Database, module: str) -> int:
 
 
 def next_free_run(db: Database, kind: str, module: str) -> int:
-    """The first run a reservation would get now (for dry runs; reserves nothing)."""
+    """The first run a reservation would get now (for checks and dry runs; reserves nothing)."""
     doc = db.get_many([allocator_id(kind, module)])[0]
     stored = int(doc["next_run"]) if doc else 1
     return max(stored, highest_run(db, module) + 1)
+
+
+def room_problem(module: str, first: int, count: int) -> str | None:
+    """Why ``count`` runs of ``module`` from ``first`` cannot be handed out, if they cannot."""
+    last = first + count - 1
+    if last <= MAX_RUN:
+        return None
+    return (
+        f"{module}: {count} new runs from run {first} would go past the largest run "
+        f"number, {MAX_RUN}"
+    )
 
 
 def reserve_runs(db: Database, kind: str, module: str, count: int) -> int:
@@ -37,6 +53,9 @@ def reserve_runs(db: Database, kind: str, module: str, count: int) -> int:
         if doc is None:
             doc = {"_id": doc_id, "type": "run_allocator", "kind": kind, "module": module}
         first = max(int(doc.get("next_run", 1)), highest_run(db, module) + 1)
+        problem = room_problem(module, first, count)
+        if problem is not None:
+            raise InputError(problem)
         doc["next_run"] = first + count
         try:
             db.put(doc)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gasp.errors import InputError
+from gasp.values import check_name, parse_count, parse_run
 
 Triple = tuple[str, int, int]
 
@@ -43,18 +44,34 @@ def expand(compressed: Iterable[dict[str, Any]]) -> Iterator[Triple]:
 
 
 def read_exactly(path: Path) -> list[Triple]:
-    """Parse an ``.exactly`` file; a bad line is an error naming the file and line."""
+    """Parse an ``.exactly`` file; a bad line is an error naming the file and line.
+
+    The module is a safe name, the run follows the run-number rule and the pass is a
+    whole number from 1, all in ASCII digits (``str.isdigit`` alone lets ``²`` through).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
     triples: list[Triple] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
-        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-            raise InputError(f"{path}: line {number}: expected 'module run pass', got {raw!r}")
-        triples.append((parts[0], int(parts[1]), int(parts[2])))
+        if len(parts) != 3:
+            raise InputError(f"{path}: line {number}: expected 'module run pass', got {raw[:80]!r}")
+        try:
+            module, run, pass_number = (
+                check_name(parts[0]),
+                parse_run(parts[1]),
+                parse_count(parts[2]),
+            )
+            if pass_number < 1:
+                raise ValueError("pass numbers start at 1")
+        except ValueError as exc:
+            raise InputError(f"{path}: line {number}: {exc}") from None
+        triples.append((module, run, pass_number))
     return triples

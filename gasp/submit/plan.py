@@ -10,6 +10,9 @@ Rules (DESIGN.md section 6):
 
 Generic modes (time, number) take the run numbers handed to them, which the caller
 allocates after the highest run already used by the module.
+
+How many jobs and subjobs an entry makes is known by arithmetic (``entry_size``) before
+any list is built, so a request for 10**30 runs is refused, not expanded.
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ class JobPlan:
         return None if any(d is None for d in spans) else sum(d for d in spans if d)
 
 
+def chunks(total: int, per_job: int) -> int:
+    """How many chunks of ``per_job`` ``total`` makes (the last may be smaller)."""
+    return -(-total // per_job)
+
+
 def split_events(total: int, per_job: int) -> list[int]:
     """``total`` events in chunks of ``per_job``; the last takes the remainder."""
     full, remainder = divmod(total, per_job)
@@ -67,7 +75,22 @@ def generic_job_count(entry: RequestEntry, event_mode: str) -> int:
         assert entry.n_runs is not None
         return entry.n_runs
     assert entry.n_ev is not None and entry.ev_per_run is not None
-    return len(split_events(entry.n_ev, entry.ev_per_run))
+    return chunks(entry.n_ev, entry.ev_per_run)
+
+
+def entry_size(entry: RequestEntry, event_mode: str, n_runs_given: int) -> tuple[int, int]:
+    """(jobs, subjobs) an entry makes, computed without building them.
+
+    ``n_runs_given`` is how many runs a run-mode entry takes (its ``run_numbers`` or the
+    run list); generic modes ignore it.
+    """
+    if event_mode in GENERIC_MODES:
+        jobs = generic_job_count(entry, event_mode)
+        return jobs, jobs
+    if event_mode == "run":
+        return n_runs_given, n_runs_given * (entry.n_runs or 1)
+    assert entry.n_ev is not None and entry.ev_per_run is not None
+    return n_runs_given, n_runs_given * chunks(entry.n_ev, entry.ev_per_run)
 
 
 def plan_entry(

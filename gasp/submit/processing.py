@@ -12,7 +12,7 @@ Order of writes, after everything was checked (``processing_check``):
 4. dependants created ``new`` are checked once more against their prerequisites (one
    that completed while this ran is promoted now; the client promotes later ones);
 5. the sensing document (``--start-run``), then the request is closed with its
-   ``.exactly`` list, then ``-o``.
+   ``.exactly`` list, then ``-o`` (checked writable before step 1).
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ from typing import Any
 
 from gasp.calib.lock import set_calibration_lock
 from gasp.client.prerequisites import settle_new_passes
-from gasp.errors import InputError
+from gasp.config import SubmitSection
 from gasp.model.clock import utc_now
 from gasp.model.ids import request_id
 from gasp.model.job import new_pass
 from gasp.model.states import PassState
 from gasp.store import Database
-from gasp.submit.exactly import Triple, format_lines
+from gasp.submit.exactly import Triple
+from gasp.submit.options import append_exactly, check_outlist
 from gasp.submit.processing_check import (
     ProcessingOptions,
     ProcessingPlan,
@@ -70,12 +71,12 @@ def submit_processing(
     *,
     outlist: Path | None = None,
     dry_run: bool = False,
+    limits: SubmitSection | None = None,
     advance_factory: Callable[[int], Any] | None = None,
 ) -> ProcessingSubmission:
     """Validate, then (unless ``dry_run``) write the request, locks and passes."""
-    if outlist is not None and not outlist.resolve().parent.is_dir():
-        raise InputError(f"-o {outlist}: the folder {outlist.resolve().parent} does not exist")
-    plan = check_processing(db, options)
+    plan = check_processing(db, options, limits)
+    check_outlist(outlist)
     result = ProcessingSubmission("(dry run)", plan.jobs, plan.held, plan.skipped, dry_run=dry_run)
     if dry_run:
         return result
@@ -112,17 +113,6 @@ def write_plan(
         if context:
             context.__exit__(None, None, None)
     close_request(db, request_doc, result.exactly, result.subjobs)
-
-
-def append_exactly(outlist: Path | None, exactly: list[Triple]) -> None:
-    """``-o``: append the ``module run pass`` lines of what was created."""
-    if outlist is None or not exactly:
-        return
-    try:
-        with outlist.open("a", encoding="utf-8") as out:
-            out.write(format_lines(exactly))
-    except OSError as exc:
-        raise InputError(f"cannot write the .exactly list to {outlist}: {exc}") from exc
 
 
 def _sensed_up_to(plan: ProcessingPlan) -> int | None:
@@ -261,7 +251,6 @@ def _open_request(
 __all__ = [
     "ProcessingOptions",
     "ProcessingSubmission",
-    "append_exactly",
     "submit_processing",
     "write_plan",
 ]

@@ -8,6 +8,10 @@ since registration would be processed into wrong data). Every problem is collect
 reported at once; the result is the plan the writer follows.
 
 Runs after a locked calibration run are *held*: not an error, not processed, reported.
+
+The options are checked first (safe names, a one-line tag, a bounded priority), then an
+explicit run list against the site's ``[submit] max_jobs`` before any run is read, and the
+finished plan against ``max_jobs`` and ``max_subjobs`` before anything is written.
 """
 
 from __future__ import annotations
@@ -22,15 +26,19 @@ from gasp.calib.lock import calibration_locks
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.catalog.stored import load_processing_catalogue
 from gasp.client.prerequisites import target_state
+from gasp.config import SubmitSection
 from gasp.errors import GaspError, InputError
 from gasp.model.ids import job_id
 from gasp.model.run import CALIBRATION_RUN_TYPES, RawFile, RunDocument, l2_files, run_id
 from gasp.model.states import PassState
 from gasp.storage import transfer
 from gasp.store import Database
+from gasp.submit.limits import size_problems
+from gasp.submit.options import common_problems, names_problems, value_problems
 from gasp.submit.processing_plan import ProcessingJobPlan, plan_run
 from gasp.submit.request_file import raise_problems
 from gasp.submit.sensing import Selection, selected_runs
+from gasp.values import check_name
 
 
 @dataclass(frozen=True)
@@ -148,8 +156,32 @@ def _modules_of(
     return modules_of
 
 
-def check_processing(db: Database, options: ProcessingOptions) -> ProcessingPlan:
+def option_problems(options: ProcessingOptions) -> list[str]:
+    """The command line's own values, checked before anything is read."""
+    return (
+        value_problems("--rat-v", options.rat_version, check_name)
+        + names_problems("-N", options.modules)
+        + names_problems("--force-prereq-pass", options.forced)
+        + common_problems(options.ratdb_tag, options.priority)
+    )
+
+
+def plan_size_problems(plan: ProcessingPlan, limits: SubmitSection) -> list[str]:
+    """The plan's jobs and subjobs against the site's bounds."""
+    subjobs = sum(len(job.subjobs) for job in plan.jobs)
+    return size_problems("the submission makes", len(plan.jobs), subjobs, limits)
+
+
+def check_processing(
+    db: Database, options: ProcessingOptions, limits: SubmitSection | None = None
+) -> ProcessingPlan:
     """Validate a submission and plan it; ``InputError`` lists every problem."""
+    limits = limits or SubmitSection()
+    raise_problems(option_problems(options))
+    listed = options.selection.runs
+    if listed is not None:  # every listed run makes at least one job
+        what = f"the {len(listed)} runs listed make at least"
+        raise_problems(size_problems(what, len(listed), 0, limits))
     try:
         catalogue = load_processing_catalogue(db, options.rat_version)
     except InputError as exc:
@@ -210,7 +242,7 @@ def check_processing(db: Database, options: ProcessingOptions) -> ProcessingPlan
             forced=options.forced,
             priority=options.priority,
         )
-    raise_problems(problems)
+    raise_problems(problems + plan_size_problems(plan, limits))
     return plan
 
 
@@ -265,4 +297,11 @@ def initial_status(job: ProcessingJobPlan, status: Mapping[tuple[str, int, int],
     return target_state(states) if states else PassState.WAITING
 
 
-__all__ = ["ProcessingOptions", "ProcessingPlan", "check_processing", "initial_status"]
+__all__ = [
+    "ProcessingOptions",
+    "ProcessingPlan",
+    "check_processing",
+    "initial_status",
+    "option_problems",
+    "plan_size_problems",
+]

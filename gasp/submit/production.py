@@ -1,10 +1,17 @@
 """``gasp submit production``: a request file becomes job passes, all or nothing.
 
+Everything is checked before the first write: the request, entry by entry and against the
+catalogue; the run list; the size of the plan against the site's ``[submit]`` bounds (by
+arithmetic, before any job list is built); that the generic runs it needs stay within
+``MAX_RUN``; the options; and that ``-o`` can be written. A request that fails any of it
+leaves the database, the run allocators and the ``-o`` file as they were.
+
 Order of writes, chosen so that a kill at any point leaves something ``--request ID``
 completes exactly:
 
-1. the ``request`` document (status ``approved``) with the validated specification;
-2. the plan: generic run numbers reserved, recorded on the request document;
+1. generic run numbers reserved (a kill right after burns them, nothing else);
+2. the ``request`` document (status ``approved``) with the validated specification and
+   its plan (the runs of every entry);
 3. job passes, in bulk batches; each pass carries the request id, so a pass already
    written by an interrupted attempt is recognised and never written twice;
 4. the ``.exactly`` list on the request document, status ``submitted``; then ``-o``.
@@ -22,15 +29,21 @@ from typing import Any
 
 from gasp.catalog.model import ProductionCatalogue
 from gasp.catalog.stored import load_production_catalogue
+from gasp.config import SubmitSection
 from gasp.errors import Conflict, InputError, NotFound
 from gasp.model.clock import utc_now
 from gasp.model.ids import request_id
 from gasp.model.job import new_pass
 from gasp.store import Database
-from gasp.submit.allocate import next_free_run, reserve_runs
-from gasp.submit.exactly import Triple, compress, expand, format_lines
-from gasp.submit.plan import GENERIC_MODES, JobPlan, generic_job_count, plan_request
+from gasp.submit.allocate import next_free_run, reserve_runs, room_problem
+from gasp.submit.exactly import Triple, compress, expand
+from gasp.submit.limits import size_problems
+from gasp.submit.options import append_exactly, check_outlist, common_problems
+from gasp.submit.plan import GENERIC_MODES, JobPlan, entry_size, generic_job_count, plan_request
 from gasp.submit.request_file import (
+    RUN_MODES,
+    ParsedRequest,
+    Problems,
     RequestFile,
     check_against_catalogue,
     parse_request_data,
@@ -68,26 +81,69 @@ class ValidRequest:
     source: str
 
 
-def validate_request(db: Database, path: Path, run_list_path: Path | None) -> ValidRequest:
-    """Read and check everything first; every problem in one ``InputError``."""
-    request, problems = read_request(path)
+def validate_request(
+    db: Database,
+    path: Path,
+    run_list_path: Path | None,
+    *,
+    limits: SubmitSection | None = None,
+) -> ValidRequest:
+    """Read and check everything first; every problem, in file order, in one ``InputError``."""
+    parsed = read_request(path)
     run_list: list[int] | None = None
+    list_problems: list[str] = []
     if run_list_path is not None:
         run_list, list_problems = read_run_list(run_list_path)
-        problems += list_problems
     catalogue = None
-    if request is not None:
+    if parsed.rat_v is not None:
         try:
-            catalogue = load_production_catalogue(db, request.rat_v)
+            catalogue = load_production_catalogue(db, parsed.rat_v)
         except InputError as exc:
-            problems.append(f"{path}: rat_v: {exc}")
-        else:
-            problems += check_against_catalogue(
-                request, catalogue, str(path), run_list=run_list if run_list_path else None
-            )
-    raise_problems(problems)
-    assert request is not None and catalogue is not None
-    return ValidRequest(request, catalogue, run_list, str(path))
+            parsed.top.append(f"{path}: rat_v: {exc}")
+    checked: Problems = {}
+    later: list[str] = []
+    if catalogue is not None:
+        checked = check_against_catalogue(parsed, catalogue, run_list=run_list)
+        later = _run_list_unused(parsed, catalogue, run_list_path) + _size_problems(
+            parsed, catalogue, checked, run_list, limits or SubmitSection()
+        )
+    raise_problems(parsed.in_file_order(checked) + list_problems + later)
+    assert catalogue is not None
+    return ValidRequest(parsed.request(), catalogue, run_list, str(path))
+
+
+def _run_list_unused(
+    parsed: ParsedRequest, catalogue: ProductionCatalogue, run_list_path: Path | None
+) -> list[str]:
+    """``-L`` given to a request none of whose entries reads it: a conflict, not ignored."""
+    if run_list_path is None or len(parsed.entries) < parsed.count:
+        return []
+    for entry in parsed.entries.values():
+        module = catalogue.modules.get(entry.module)
+        if module is None or (module.event_mode in RUN_MODES and entry.run_numbers is None):
+            return []
+    return [
+        f"-L {run_list_path}: no entry of {parsed.source} takes its runs from a run list "
+        "(only run-mode entries without run_numbers do)"
+    ]
+
+
+def _size_problems(
+    parsed: ParsedRequest,
+    catalogue: ProductionCatalogue,
+    checked: Problems,
+    run_list: Sequence[int] | None,
+    limits: SubmitSection,
+) -> list[str]:
+    """The jobs and subjobs of the valid entries against the site's bounds (arithmetic)."""
+    jobs = subjobs = 0
+    for index, entry in parsed.entries.items():
+        if checked.get(index):
+            continue
+        runs = entry.run_numbers if entry.run_numbers is not None else run_list
+        size = entry_size(entry, catalogue.modules[entry.module].event_mode, len(runs or ()))
+        jobs, subjobs = jobs + size[0], subjobs + size[1]
+    return size_problems(f"{parsed.source}: the request makes", jobs, subjobs, limits)
 
 
 def new_request_name(now: datetime | None = None) -> str:
@@ -105,34 +161,50 @@ def _spec(valid: ValidRequest, ratdb_tag: str | None) -> dict[str, Any]:
     }
 
 
-def _runs_of_entry(valid: ValidRequest, index: int) -> list[int]:
-    entry = valid.request.modules[index]
-    if entry.run_numbers is not None:
-        return list(entry.run_numbers)
-    return list(valid.run_list or [])
-
-
 def _mode(valid: ValidRequest, index: int) -> str:
     return valid.catalogue.modules[valid.request.modules[index].module].event_mode
 
 
-def _plan_runs(db: Database, valid: ValidRequest, *, reserve: bool) -> dict[int, list[int]]:
-    """Runs per entry: real runs as given; generic runs reserved (or peeked in a dry run)."""
+def _generic_needs(valid: ValidRequest) -> dict[int, tuple[str, int]]:
+    """(module, how many runs) of each generic entry, by entry index."""
+    return {
+        index: (entry.module, generic_job_count(entry, _mode(valid, index)))
+        for index, entry in enumerate(valid.request.modules)
+        if _mode(valid, index) in GENERIC_MODES
+    }
+
+
+def _peek_runs(db: Database, valid: ValidRequest) -> dict[int, list[int]]:
+    """The runs each entry would get now, reserving nothing; refused past ``MAX_RUN``."""
     runs: dict[int, list[int]] = {}
-    peeked: dict[str, int] = {}
+    following: dict[str, int] = {}
+    problems: list[str] = []
     for index, entry in enumerate(valid.request.modules):
-        mode = _mode(valid, index)
-        if mode not in GENERIC_MODES:
-            runs[index] = _runs_of_entry(valid, index)
+        runs[index] = (
+            list(entry.run_numbers) if entry.run_numbers is not None else list(valid.run_list or [])
+        )
+    for index, (module, count) in _generic_needs(valid).items():
+        first = following.get(module) or next_free_run(db, KIND, module)
+        following[module] = first + count
+        problem = room_problem(module, first, count)
+        if problem is not None:
+            problems.append(f"{valid.source}: modules[{index}]: {problem}")
             continue
-        count = generic_job_count(entry, mode)
-        if reserve:
-            first = reserve_runs(db, KIND, entry.module, count)
-        else:
-            first = peeked.get(entry.module) or next_free_run(db, KIND, entry.module)
-            peeked[entry.module] = first + count
         runs[index] = list(range(first, first + count))
+    raise_problems(problems)
     return runs
+
+
+def _reserve_runs(db: Database, valid: ValidRequest, peeked: dict[int, list[int]]) -> list[Any]:
+    """The request's plan: generic runs reserved now, the others as given."""
+    runs = dict(peeked)
+    for index, (module, count) in _generic_needs(valid).items():
+        first = reserve_runs(db, KIND, module, count)
+        runs[index] = list(range(first, first + count))
+    return [
+        {"entry": i, "module": valid.request.modules[i].module, "runs": runs[i]}
+        for i in sorted(runs)
+    ]
 
 
 def submit_production(
@@ -144,31 +216,32 @@ def submit_production(
     outlist: Path | None = None,
     resume: str | None = None,
     dry_run: bool = False,
+    limits: SubmitSection | None = None,
     advance_factory: Callable[[int], Any] | None = None,
     on_request: Callable[[str], None] | None = None,
 ) -> Submission:
-    """Validate, then (unless ``dry_run``) write the request and its passes."""
-    valid = validate_request(db, path, run_list_path)
-    if outlist is not None and not outlist.resolve().parent.is_dir():
-        raise InputError(f"-o {outlist}: the folder {outlist.resolve().parent} does not exist")
+    """Validate everything, then (unless ``dry_run``) write the request and its passes."""
+    raise_problems(common_problems(ratdb_tag))
+    if resume is not None and dry_run:
+        raise InputError("--request completes a submission; it cannot be a --dry-run")
+    valid = validate_request(db, path, run_list_path, limits=limits)
+    check_outlist(outlist)
     spec = _spec(valid, ratdb_tag)
-    if dry_run:
-        runs = _plan_runs(db, valid, reserve=False)
-        jobs = plan_request(valid.request, valid.catalogue, runs)
-        return Submission("(dry run)", jobs, 0, 0, [], dry_run=True)
-
-    name = resume or new_request_name()
-    request_doc = _open_request(db, name, spec, valid, resume=resume is not None)
+    if resume is not None:
+        request_doc = _resume_request(db, resume, spec)
+        if request_doc.get("plan") is None:  # made before plans were written with the request
+            request_doc["plan"] = _reserve_runs(db, valid, _peek_runs(db, valid))
+            db.put(request_doc)
+        name = resume
+    else:
+        peeked = _peek_runs(db, valid)
+        if dry_run:
+            jobs = plan_request(valid.request, valid.catalogue, peeked)
+            return Submission("(dry run)", jobs, 0, 0, [], dry_run=True)
+        name = new_request_name()
+        request_doc = _new_request(db, name, spec, valid, _reserve_runs(db, valid, peeked))
     if on_request is not None:
         on_request(name)
-    if request_doc.get("plan") is None:
-        runs = _plan_runs(db, valid, reserve=True)
-        request_doc["plan"] = [
-            {"entry": i, "module": valid.request.modules[i].module, "runs": runs[i]}
-            for i in sorted(runs)
-        ]
-        request_doc["n_jobs"] = sum(len(r) for r in runs.values())
-        db.put(request_doc)
     runs = {int(p["entry"]): [int(r) for r in p["runs"]] for p in request_doc["plan"]}
     jobs = plan_request(valid.request, valid.catalogue, runs)
 
@@ -186,32 +259,33 @@ def submit_production(
             if context:
                 context.__exit__(None, None, None)
         close_request(db, request_doc, exactly, sum(len(j.subjobs) for j in jobs))
-    if outlist is not None:
-        _append_exactly(outlist, exactly)
+    append_exactly(outlist, exactly)
     return Submission(name, jobs, written, present, exactly)
 
 
-def _open_request(
-    db: Database, name: str, spec: dict[str, Any], valid: ValidRequest, *, resume: bool
+def _resume_request(db: Database, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The request document of an interrupted submission, checked to be the same request."""
+    try:
+        doc = db.get(request_id(name))
+    except NotFound:
+        raise InputError(f"--request {name}: no such request in the database") from None
+    if doc.get("spec") != spec:
+        raise InputError(
+            f"--request {name}: the request was made from a different file, run list "
+            "or database tag; give the same ones to complete it"
+        )
+    return doc
+
+
+def _new_request(
+    db: Database, name: str, spec: dict[str, Any], valid: ValidRequest, plan: list[Any]
 ) -> dict[str, Any]:
-    """Create the request document, or on resume find it and check it is the same request."""
-    doc_id = request_id(name)
-    if resume:
-        try:
-            doc = db.get(doc_id)
-        except NotFound:
-            raise InputError(f"--request {name}: no such request in the database") from None
-        if doc.get("spec") != spec:
-            raise InputError(
-                f"--request {name}: the request was made from a different file, run list "
-                "or database tag; give the same ones to complete it"
-            )
-        return doc
+    """Create the request document, with its plan, once everything is known valid."""
     now = utc_now()
     user = getpass.getuser()
     labels = sorted({e.label for e in valid.request.modules if e.label})
     new: dict[str, Any] = {
-        "_id": doc_id,
+        "_id": request_id(name),
         "type": "request",
         "kind": KIND,
         "name": name,
@@ -223,7 +297,8 @@ def _open_request(
         "ratdb_tag": spec["ratdb_tag"],
         "labels": labels,
         "spec": spec,
-        "plan": None,
+        "plan": plan,
+        "n_jobs": sum(len(p["runs"]) for p in plan),
         "exactly": [],
         "history": [{"at": now, "status": "approved", "by": user}],
     }
@@ -309,14 +384,6 @@ def close_request(db: Database, doc: dict[str, Any], exactly: list[Triple], subj
             fresh = db.get(doc["_id"])
             doc.clear()
             doc.update(fresh)
-
-
-def _append_exactly(path: Path, exactly: list[Triple]) -> None:
-    try:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(format_lines(exactly))
-    except OSError as exc:
-        raise InputError(f"cannot write the .exactly list to {path}: {exc.strerror}") from exc
 
 
 __all__ = ["Submission", "parse_request_data", "submit_production", "validate_request"]

@@ -22,16 +22,19 @@ from typing import Any
 
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.catalog.stored import load_processing_catalogue
+from gasp.config import SubmitSection
 from gasp.errors import InputError
 from gasp.model.ids import data_id
 from gasp.model.states import PassState
 from gasp.store import Database
-from gasp.submit.processing import (
-    ProcessingSubmission,
-    append_exactly,
-    write_plan,
+from gasp.submit.options import append_exactly, check_outlist, value_problems
+from gasp.submit.processing import ProcessingSubmission, write_plan
+from gasp.submit.processing_check import (
+    ProcessingOptions,
+    ProcessingPlan,
+    option_problems,
+    plan_size_problems,
 )
-from gasp.submit.processing_check import ProcessingOptions, ProcessingPlan
 from gasp.submit.processing_plan import (
     STREAMED_LEVELS,
     InputPlan,
@@ -40,6 +43,7 @@ from gasp.submit.processing_plan import (
 )
 from gasp.submit.request_file import raise_problems
 from gasp.submit.sensing import Selection
+from gasp.values import check_name
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,15 @@ def _check_modules(catalogue: ProcessingCatalogue, modules: Sequence[str]) -> li
     return problems
 
 
+def source_problems(source: SourceSpec) -> list[str]:
+    """``--source``, ``--label`` and ``--data-type`` are safe names."""
+    return (
+        value_problems("--source", source.module, check_name)
+        + value_problems("--label", source.label, check_name)
+        + value_problems("--data-type", source.data_type, check_name)
+    )
+
+
 def plan_production_processing(
     production: Database,
     processing: Database,
@@ -130,6 +143,7 @@ def plan_production_processing(
     options: ProcessingOptions,
 ) -> ProcessingPlan:
     """Check everything and plan one pass per (module, source run)."""
+    raise_problems(option_problems(options) + source_problems(source))
     catalogue = load_processing_catalogue(processing, options.rat_version)
     raise_problems(_check_modules(catalogue, options.modules))
     latest = _source_passes(production, source)
@@ -179,12 +193,13 @@ def submit_production_processing(
     *,
     outlist: Path | None = None,
     dry_run: bool = False,
+    limits: SubmitSection | None = None,
     advance_factory: Callable[[int], Any] | None = None,
 ) -> ProcessingSubmission:
     """Validate, then (unless ``dry_run``) write one pass per (module, source run)."""
-    if outlist is not None and not outlist.resolve().parent.is_dir():
-        raise InputError(f"-o {outlist}: the folder {outlist.resolve().parent} does not exist")
     plan = plan_production_processing(production, processing, source, options)
+    raise_problems(plan_size_problems(plan, limits or SubmitSection()))
+    check_outlist(outlist)
     result = ProcessingSubmission("(dry run)", plan.jobs, [], [], dry_run=dry_run)
     if dry_run:
         return result
@@ -213,5 +228,6 @@ __all__ = [
     "job_module",
     "plan_production_processing",
     "production_options",
+    "source_problems",
     "submit_production_processing",
 ]

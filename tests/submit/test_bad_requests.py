@@ -197,7 +197,9 @@ def test_empty_and_missing_request_files(gasp: GaspRunner, site: Path, unchanged
         ("100151\nabc\n100152\n", ["runs.bad", "line 2", "not a run number"]),
         ("100151\n100151.5\n", ["runs.bad", "line 2"]),
         ("100151\n100152\n100151\n", ["runs.bad", "line 3", "already listed on line 1"]),
-        ("0\n", ["runs.bad", "line 1", "positive"]),
+        ("0\n", ["runs.bad", "line 1", "run numbers go from 1 to 9999999999, not 0"]),
+        ("10000000000\n", ["runs.bad", "line 1", "not 10000000000"]),
+        ("100151\n\u00b2\n", ["runs.bad", "line 2", "not a run number: '\u00b2'"]),
     ],
 )
 def test_bad_run_lists(
