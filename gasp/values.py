@@ -211,6 +211,7 @@ FileName = Annotated[str, AfterValidator(check_file_name)]
 RelativePath = Annotated[str, AfterValidator(check_relative_path)]
 Count = Annotated[int, Field(ge=0)]
 PositiveCount = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+EventCount = Annotated[int, Field(ge=0, le=MAX_COUNT)]  # a file's or a job's events
 Priority = Annotated[int, AfterValidator(check_priority)]
 
 __all__ = [
@@ -222,6 +223,7 @@ __all__ = [
     "MAX_WAIT_S",
     "Count",
     "Duration",
+    "EventCount",
     "FileName",
     "FiniteFloat",
     "Line",

@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from gasp.backends.procfs import ProcessIdentity
+from gasp.errors import InputError
+from gasp.parsing import parse_json
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,199}")
 RECORD_FORMAT = 1
@@ -177,16 +179,21 @@ class Spool:
 
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any] | None:
+        """The object in ``path``, or None if there is no such file.
+
+        Whatever is wrong with it (not UTF-8, malformed, absurdly nested) is a ``SpoolError``,
+        so the job is reported UNKNOWN instead of the client crashing.
+        """
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise SpoolError(f"{path}: {exc.strerror or exc}") from exc
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise SpoolError(f"{path}: not JSON ({exc})") from exc
+            data = parse_json(raw, str(path))
+        except InputError as exc:
+            raise SpoolError(str(exc)) from None
         if not isinstance(data, dict):
             raise SpoolError(f"{path}: not a JSON object")
         return data

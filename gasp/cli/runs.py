@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from gasp.cli.context import App, pass_app
-from gasp.errors import InputError, NotFound
+from gasp.errors import InputError, NotFound, StoreError
 from gasp.model.run import RUN_TYPES, RunDocument, run_id
 from gasp.runs.metadata import RunRow, store_metadata
 from gasp.runs.postgres import read_postgres
 from gasp.runs.register import check_folder, register_runs
 from gasp.runs.table import read_table
 from gasp.storage import StorageElement
+from gasp.validation import describe_validation_error
 
 RUNS_DB = "processing"
 
@@ -96,11 +98,13 @@ def runs_list(
     if last is not None:
         bounds["endkey"] = last
     rows = app.database_for(RUNS_DB).view("runs", "by_number", include_docs=True, **bounds)
-    docs = [
-        RunDocument.from_document(row.doc)
-        for row in rows
-        if row.doc is not None and (run_type is None or row.value[0] == run_type)
-    ]
+    docs = []
+    for row in rows:
+        if row.doc is not None and (run_type is None or row.value[0] == run_type):
+            try:
+                docs.append(_document(row.doc))
+            except StoreError as exc:  # one broken document must not hide every other run
+                click.echo(f"gasp: warning: {exc}", err=True)
     if as_json:
         for doc in docs:
             click.echo(json.dumps(_summary(doc)))
@@ -121,6 +125,15 @@ def runs_list(
             doc.source,
         )
     Console().print(table if docs else "no runs")
+
+
+def _document(stored: dict[str, Any]) -> RunDocument:
+    """A stored run document, or ``StoreError`` naming it (never a validation traceback)."""
+    try:
+        return RunDocument.from_document(stored)
+    except ValidationError as exc:
+        where = f"document {stored.get('_id')!s}"
+        raise StoreError(describe_validation_error(exc, where)) from None
 
 
 def _summary(doc: RunDocument) -> dict[str, Any]:
@@ -149,7 +162,7 @@ def runs_show(app: App, run: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stored, indent=2))
         return
-    doc = RunDocument.from_document(stored)
+    doc = _document(stored)
     console = Console()
     for name, value in _summary(doc).items():
         console.print(f"{name:>9}: {value if value is not None else '-'}")

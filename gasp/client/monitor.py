@@ -1,8 +1,10 @@
 """Following this site's live passes: one status query to the backend for all of them.
 
-Reports that workers leave in job folders are external input: each is validated, and one
-whose token or name does not match the claim is ignored as stale (it belongs to an
-attempt that was released and retried).
+Reports that workers leave in job folders are external input: each is parsed with the
+same bounds as every other file (``gasp.runner.spec.parse_report``: finite, non-negative
+times, plain file names), and one whose token or name does not match the claim is ignored
+as stale (it belongs to an attempt that was released and retried). A subjob whose report
+is unusable fails, retryably, with the reason in its ``error``.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from gasp.backends.base import BackendState, JobStatus
 from gasp.client.context import ClientContext
 from gasp.client.passes import Change, PassKey, update_passes
+from gasp.errors import GaspError, InputError
 from gasp.model.states import PassState, SubjobState
 from gasp.model.transitions import move_pass, move_subjob
-from gasp.runner.spec import JobReport
+from gasp.runner.spec import REPORT_FILE, JobReport, parse_report
 
 LIVE_SUBJOB = (SubjobState.SUBMITTED, SubjobState.RUNNING, SubjobState.UNKNOWN)
 TERMINAL_SUBJOB = (SubjobState.COMPLETED, SubjobState.FAILED, SubjobState.CANCELED)
@@ -66,17 +67,21 @@ def live_passes(ctx: ClientContext) -> list[LivePass]:
     return found
 
 
-def read_report(ctx: ClientContext, workdir: Path, name: str, token: str) -> JobReport | None:
-    """The report of a finished job, if it is valid and belongs to this claim."""
+class UnusableReport(GaspError):
+    """A finished job left no report, an invalid one, or one of another attempt."""
+
+
+def read_report(ctx: ClientContext, workdir: Path, name: str, token: str) -> JobReport:
+    """The report of a finished job; ``UnusableReport`` saying why it cannot be used."""
     text = ctx.backend.read_report(name, workdir)
     if text is None:
-        return None
+        raise UnusableReport("no report.json")
     try:
-        report = JobReport.model_validate(json.loads(text))
-    except (ValueError, ValidationError):
-        return None
+        report = parse_report(text, str(workdir / REPORT_FILE))
+    except InputError as exc:
+        raise UnusableReport(str(exc)) from None
     if report.name != name or report.token != token:
-        return None
+        raise UnusableReport(f"report.json belongs to another attempt ({report.name!r})")
     return report
 
 
@@ -94,11 +99,13 @@ def _apply(
         subjob.setdefault("started", now)
         subjob.pop("unknown_cycles", None)
     elif state == BackendState.FINISHED:
-        report = read_report(ctx, Path(subjob["workdir"]), str(subjob["name"]), token)
-        if report is None:
+        try:
+            report = read_report(ctx, Path(subjob["workdir"]), str(subjob["name"]), token)
+        except UnusableReport as exc:
             move_subjob(subjob, SubjobState.FAILED)
+            why = " ".join(str(exc).split())[:500]
             subjob.update(
-                finished=now, error="the job ended without a valid report", retryable=True
+                finished=now, error=f"the job ended without a valid report: {why}", retryable=True
             )
             return
         subjob.update(

@@ -7,17 +7,23 @@ wrote. Processing reads the level-2 files (``l2_files``); the level-1 files are 
 
 The run types are the experiment's; ``gasp.toyrat.daq`` keeps its own copy because gasp's
 domain layer must not import the stand-in application (a test checks the two agree).
+
+A run's values have one rule each, used by every reader (sidecars, run tables, PostgreSQL):
+its number (``gasp.values.check_run``), its type (``check_run_type``), its start and end
+(``run_time``, ``check_run_period``) and a file's event count (``gasp.values.EventCount``,
+which processing later uses as the exact number of events each job must produce).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gasp.values import MAX_RUN
+from gasp.values import MAX_COUNT, MAX_RUN, EventCount, RunNumber, parse_timestamp
 
 RUN_TYPES = (
     "Physics",
@@ -34,6 +40,7 @@ LEVELS = ("L1", "L2")
 RAW_KIND = "raw"
 
 RawLevel = Literal["L1", "L2"]
+SubrunNumber = Annotated[int, Field(ge=0, le=MAX_COUNT)]  # exact in every store's JSON
 _ADLER32 = r"^[0-9a-f]{8}$"
 _SOURCE = re.compile(r"^(register|postgres|import:.+)$")
 
@@ -53,6 +60,33 @@ def check_run_type(value: str) -> str:
     if value not in RUN_TYPES:
         raise ValueError(f"unknown run type {value!r}: expected one of {', '.join(RUN_TYPES)}")
     return value
+
+
+def run_time(value: str | datetime) -> str:
+    """A run's start or end as documents carry it: UTC ISO 8601 to the second, with ``Z``.
+
+    The time must say its time zone: a detector's run database often keeps local time, and
+    taking it for UTC would silently shift every run by hours. Range and format are the
+    shared rule (``parse_timestamp``). ``ValueError`` says what is wrong.
+    """
+    text = value.isoformat() if isinstance(value, datetime) else value
+    moment = parse_timestamp(text)
+    if not _names_zone(text):
+        raise ValueError(f"{text.strip()!r} has no time zone (add Z or +00:00)")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _names_zone(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text.strip()).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def check_run_period(start: str | None, end: str | None) -> None:
+    """A run ends no earlier than it starts (both as ``run_time`` writes them)."""
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"{end} is before start {start}")
 
 
 class _Model(BaseModel):
@@ -75,12 +109,12 @@ class RawFile(_Model):
     lfn: str = Field(min_length=1)
     size: int = Field(ge=0)
     adler32: str = Field(pattern=_ADLER32)
-    events: int = Field(ge=0)
+    events: EventCount
     replicas: list[RawReplica] = []
 
 
 class Subrun(_Model):
-    subrun: int = Field(ge=0)
+    subrun: SubrunNumber
     files: list[RawFile] = []
 
     def file(self, level: str) -> RawFile | None:
@@ -94,7 +128,7 @@ class RunDocument(_Model):
     id: str = Field(alias="_id")
     rev: str | None = Field(default=None, alias="_rev")
     type: Literal["run"] = "run"
-    run: int = Field(ge=0, le=MAX_RUN)
+    run: RunNumber
     run_type: str
     start: str | None = None
     end: str | None = None
@@ -165,8 +199,11 @@ __all__ = [
     "RawReplica",
     "RunDocument",
     "Subrun",
+    "SubrunNumber",
+    "check_run_period",
     "check_run_type",
     "l2_files",
     "raw_lfn",
     "run_id",
+    "run_time",
 ]

@@ -71,7 +71,7 @@ class Job:
             f"{self.finished.wall_s:.1f} s ({self.finished.cpu_s:.1f} s cpu)"
         )
         if self.finished.exit_code != 0:
-            raise ApplicationFailed(self._failure_text(argv[0], self.finished.exit_code))
+            raise ApplicationFailed(self._failure_text(self.finished.exit_code))
         checked = [check_output(output, workdir) for output in spec.outputs]
         for item in checked:
             self.say(f"checked {item.spec.local_name}: {item.events} events")
@@ -90,12 +90,14 @@ class Job:
         for output in self.spec.outputs:
             (self.workdir / output.local_name).unlink(missing_ok=True)
 
-    def _failure_text(self, program: str, exit_code: int) -> str:
+    def _failure_text(self, exit_code: int) -> str:
+        """Named by the executable's file name, the same whether or not a setup script
+        wrapped it in ``bash`` and wherever the site installed it."""
         if exit_code < 0:
             how = f"was killed by {signal.Signals(-exit_code).name}"
         else:
             how = f"exited with status {exit_code}"
-        name = Path(self.spec.application.executable).name if program == "bash" else program
+        name = Path(self.spec.application.executable).name
         stderr = tail(self.workdir / STDERR)
         return f"{name} {how}" + (f":\n{stderr}" if stderr else " (stderr is empty)")
 
@@ -148,7 +150,7 @@ def run_job(spec_path: Path, out: TextIO | None = None) -> int:
     try:
         workdir.mkdir(parents=True, exist_ok=True)
         outputs = job.run()
-    except (JobFailed, Terminated) as exc:
+    except (JobFailed, SpecError, Terminated) as exc:  # SpecError: the release changed since
         error = str(exc)
     except OSError as exc:  # the work folder itself is unusable (full disk, permissions)
         error = f"work folder {workdir}: {exc}"

@@ -1,32 +1,39 @@
 """Reading ``spec.json``: the schema (pydantic, in ``spec``) plus what the schema cannot say.
 
-The runner trusts nothing it is handed. Beyond field types, a specification must be
-consistent before anything runs: an event mode with the numbers it needs, plain and
-distinct file names inside the work folder, and output names that one ``-o STEM`` can
-produce. Every problem is listed in one ``SpecError``.
+The runner trusts nothing it is handed. The schema holds the rules for each value (plain
+file names, paths inside their folders, template values that stay on their macro line,
+finite numbers in range); beyond them a specification must be consistent before anything
+runs: an event mode with the numbers it needs, distinct file names in the work folder
+that are not the runner's own, output names that one ``-o STEM`` can produce, and a macro
+that really lies inside the release once symbolic links are followed. Every problem is
+listed in one ``SpecError``; the text is parsed by ``gasp.parsing``, so malformed, non-UTF-8
+or absurdly nested files are refused with the file named, never with a traceback.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 
+from gasp.parsing import parse_json
 from gasp.runner.command import StemError, output_stem
 from gasp.runner.errors import SpecError
+from gasp.runner.render import macro_source
 from gasp.runner.spec import REPORT_FILE, SPEC_FILE, JobSpec
-from gasp.validation import describe_validation_error, json_error_location
+from gasp.validation import describe_validation_error
 
 
 def load_spec(path: Path) -> JobSpec:
     """The validated specification in ``path``; ``SpecError`` naming every problem if not."""
     data = _read_json(path)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a JSON object (the job specification)")
     try:
         spec = JobSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(describe_validation_error(exc, str(path))) from exc
+        raise SpecError(describe_validation_error(exc, str(path))) from None
     problems = consistency_problems(spec)
     if problems:
         lines = "\n".join(f"  {problem}" for problem in problems)
@@ -36,13 +43,10 @@ def load_spec(path: Path) -> JobSpec:
 
 def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise SpecError(f"{path}: cannot read the job specification: {exc}") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: {json_error_location(exc)}") from exc
+    return parse_json(raw, str(path), error=SpecError)
 
 
 def identity(path: Path) -> tuple[str, str]:
@@ -51,8 +55,8 @@ def identity(path: Path) -> tuple[str, str]:
     A report for a rejected specification still carries them, so the client can match it.
     """
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = _read_json(path)
+    except SpecError:
         return "", ""
     if not isinstance(data, dict):
         return "", ""
@@ -63,16 +67,20 @@ def identity(path: Path) -> tuple[str, str]:
 def consistency_problems(spec: JobSpec) -> list[str]:
     """What is wrong with a specification that has the right shape."""
     problems = _event_problems(spec)
-    problems += _name_problems("inputs", [i.name for i in spec.inputs])
-    problems += _name_problems("outputs", [o.local_name for o in spec.outputs])
+    problems += _name_problems(spec)
     try:
         output_stem(spec.outputs)
     except StemError as exc:
         problems.append(f"outputs: {exc}")
+    try:
+        macro_source(Path(spec.application.release_dir), spec.application.macro)
+    except SpecError as exc:
+        problems.append(str(exc))
     return problems
 
 
 def _event_problems(spec: JobSpec) -> list[str]:
+    """The numbers each event mode needs (their ranges are the schema's)."""
     if spec.kind == "processing":
         problems = [] if spec.inputs else ["inputs: a processing job needs at least one input"]
         if spec.event_mode is not None:
@@ -81,25 +89,28 @@ def _event_problems(spec: JobSpec) -> list[str]:
     mode = spec.event_mode
     if mode is None:
         return ["event_mode: a production job needs one (time, number, run, run_number)"]
-    if mode in ("number", "run_number") and (spec.n_events is None or spec.n_events < 0):
-        return [f"n_events: event mode {mode} needs a number of events >= 0"]
-    if mode == "time" and (spec.duration_s is None or spec.duration_s <= 0):
-        return ["duration_s: event mode time needs a positive duration in seconds"]
+    if mode in ("number", "run_number") and spec.n_events is None:
+        return [f"n_events: event mode {mode} needs a number of events"]
+    if mode == "time" and spec.duration_s is None:
+        return ["duration_s: event mode time needs a duration in seconds"]
     return []
 
 
 RESERVED = {SPEC_FILE, REPORT_FILE, "stdout.txt", "stderr.txt"}  # the runner's own files
 
 
-def _name_problems(field: str, names: list[str]) -> list[str]:
-    problems = [
-        f"{field}: {name!r} is not a plain file name"
-        for name in names
-        if not name or "/" in name or "\\" in name or name in (".", "..")
-    ]
-    problems += [f"{field}: {name!r} is a file the runner writes" for name in RESERVED & set(names)]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    problems += [f"{field}: {name!r} is used more than once" for name in duplicates]
+def _name_problems(spec: JobSpec) -> list[str]:
+    """Every file the job puts in the work folder has a name of its own."""
+    named = [("application.macro", PurePosixPath(spec.application.macro).name)]
+    named += [("inputs", item.name) for item in spec.inputs]
+    named += [("outputs", item.local_name) for item in spec.outputs]
+    reserved = [(field, name) for field, name in named if name in RESERVED]
+    problems = [f"{field}: {name!r} is a file the runner writes" for field, name in reserved]
+    first: dict[str, str] = {}
+    for field, name in named:
+        if name in first:
+            problems.append(f"{field}: {name!r} is used more than once (also in {first[name]})")
+        first.setdefault(name, field)
     return problems
 
 

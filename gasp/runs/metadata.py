@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from gasp.errors import InputError, StoreError
-from gasp.model.run import MAX_RUN, RUN_TYPES, RunDocument, run_id
+from gasp.model.run import RunDocument, check_run_period, check_run_type, run_id, run_time
 from gasp.progress import progress
 from gasp.runs.merge import set_metadata
 from gasp.store import Database
+from gasp.values import check_run, parse_run
 
 COLUMNS = ("run", "run_type", "start", "end", "complete")
 REQUIRED = ("run", "run_type")
@@ -51,49 +52,41 @@ def check_row(values: dict[str, Any], where: str) -> RunRow:
         if values.get(name) in (None, ""):
             raise InputError(f"{where}: {name}: missing")
     run = _run_number(values["run"], where)
-    run_type = values["run_type"]
-    if run_type not in RUN_TYPES:
-        raise InputError(
-            f"{where}: run_type: unknown run type {run_type!r}: expected one of "
-            f"{', '.join(RUN_TYPES)}"
-        )
+    try:
+        run_type = check_run_type(values["run_type"])
+    except ValueError as exc:
+        raise InputError(f"{where}: run_type: {exc}") from None
     start = _time(values.get("start"), where, "start")
     end = _time(values.get("end"), where, "end")
-    if start is not None and end is not None and end < start:
-        raise InputError(f"{where}: end: {end} is before start {start}")
+    try:
+        check_run_period(start, end)
+    except ValueError as exc:
+        raise InputError(f"{where}: end: {exc}") from None
     return RunRow(run, run_type, start, end, _flag(values.get("complete"), where), where)
 
 
 def _run_number(value: Any, where: str) -> int:
-    if isinstance(value, bool):
-        raise InputError(f"{where}: run: {value!r} is not an integer")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        raise InputError(f"{where}: run: {value!r} is not an integer")
-    if not 0 <= number <= MAX_RUN:
-        raise InputError(f"{where}: run: {number} is not between 0 and {MAX_RUN}")
-    return number
+    """JSON and PostgreSQL give numbers, CSV text: one rule (``gasp.values``) for both."""
+    try:
+        if isinstance(value, str):
+            return parse_run(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return check_run(value)
+    except ValueError as exc:
+        raise InputError(f"{where}: run: {exc}") from None
+    raise InputError(f"{where}: run: not a run number: {value!r}")
 
 
 def _time(value: Any, where: str, name: str) -> str | None:
-    """UTC ISO-8601 with a ``Z``, the only time format documents carry."""
+    """UTC ISO-8601 with a ``Z``, the only time format documents carry (``run_time``)."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise InputError(f"{where}: {name}: {value!r} is not an ISO-8601 time") from exc
-    else:
-        raise InputError(f"{where}: {name}: {value!r} is not an ISO-8601 time")
-    if moment.tzinfo is None:
-        raise InputError(f"{where}: {name}: {value!s} has no time zone (add Z or +00:00)")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not isinstance(value, str | datetime):
+        raise InputError(f"{where}: {name}: not an ISO 8601 time: {value!r}")
+    try:
+        return run_time(value)
+    except ValueError as exc:
+        raise InputError(f"{where}: {name}: {exc}") from None
 
 
 def _flag(value: Any, where: str) -> bool:

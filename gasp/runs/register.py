@@ -3,7 +3,8 @@
 Two phases, so that bad input writes nothing:
 
 1. **Check** every complete run in the folder (one with its sidecar ``run_<R>.json``):
-   the sidecar is valid, every file it lists is there with the size and adler32 it states
+   the sidecar is valid, no other sidecar names the same run (``run_0100151.json`` beside
+   ``run_100151.json``), every file it lists is there with the size and adler32 it states
    (streamed), and no file registered before has changed since (its recorded adler32 and
    size still match). Every problem found is reported, and nothing is copied or written.
 2. **Store and record**: each file not yet registered is uploaded to the site's primary
@@ -31,7 +32,13 @@ from gasp.errors import InputError, StoreError
 from gasp.model.run import RawFile, RawReplica, RunDocument, raw_lfn, run_id
 from gasp.progress import progress
 from gasp.runs.merge import fill_metadata, registered_file, with_files
-from gasp.runs.sidecar import Sidecar, SidecarFile, find_sidecars, read_sidecar
+from gasp.runs.sidecar import (
+    Sidecar,
+    SidecarFile,
+    find_sidecars,
+    read_sidecar,
+    same_run_problems,
+)
 from gasp.storage import StorageElement, StorageError, file_adler32, is_temporary
 from gasp.store import Database
 
@@ -69,6 +76,7 @@ def check_folder(db: Database, folder: Path, *, show_progress: bool = True) -> l
             parsed.append(read_sidecar(path))
         except InputError as exc:
             problems.append(str(exc))
+    problems += same_run_problems(sidecars)
     docs = db.get_many([run_id(s.run) for s in parsed]) if parsed else []
     plans = []
     total = sum(len(s.files()) for s in parsed)

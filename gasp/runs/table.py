@@ -3,19 +3,20 @@
 Both carry the columns ``run, run_type, start, end, complete`` (``run`` and ``run_type``
 required). The whole file is checked before anything is written, and the first problem is
 reported with the file and where in it: the line for CSV and malformed JSON, the list
-index for a JSON entry.
+index for a JSON entry. JSON goes through ``gasp.parsing`` (text that is not UTF-8 or is
+nested absurdly deep is refused like malformed text), and every value through the rules
+of ``metadata.check_row``, the same for CSV, JSON and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
 from gasp.errors import InputError
+from gasp.parsing import parse_json
 from gasp.runs.metadata import COLUMNS, REQUIRED, RunRow, check_row, check_unique
-from gasp.validation import json_error_location
 
 
 def read_table(path: Path) -> list[RunRow]:
@@ -24,21 +25,25 @@ def read_table(path: Path) -> list[RunRow]:
     if suffix not in (".json", ".csv"):
         raise InputError(f"{path}: expected a .json or .csv run table")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
-    rows = _json_rows(path, text) if suffix == ".json" else _csv_rows(path, text)
+    rows = _json_rows(path, raw) if suffix == ".json" else _csv_rows(path, _decode(path, raw))
     if not rows:
         raise InputError(f"{path}: holds no runs")
     check_unique(rows)
     return rows
 
 
-def _json_rows(path: Path, text: str) -> list[RunRow]:
+def _decode(path: Path, raw: bytes) -> str:
     try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: {json_error_location(exc)}") from exc
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _json_rows(path: Path, raw: bytes) -> list[RunRow]:
+    data: Any = parse_json(raw, str(path))
     if not isinstance(data, list):
         raise InputError(f"{path}: expected a JSON list of run objects")
     rows = []

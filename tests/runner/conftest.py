@@ -106,6 +106,11 @@ JobMaker = Callable[..., Job]
 @pytest.fixture
 def make_job(tmp_path: Path) -> JobMaker:
     """Build a job: module, event mode and numbers, outputs; write its spec.json."""
+    return job_maker(tmp_path)
+
+
+def job_maker(tmp_path: Path) -> JobMaker:
+    """The ``make_job`` fixture's maker, for test folders outside ``tests/runner``."""
     counter = iter(range(1, 1000))
 
     def make(

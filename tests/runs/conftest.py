@@ -17,30 +17,31 @@ from tests.gasp_runner import GaspRunner
 Daq = Callable[..., dict[str, Any]]
 
 
+def write_daq_run(
+    run: int, *, subruns: int = 2, events: int = 50, run_type: str = "Physics", out: Path
+) -> dict[str, Any]:
+    """One run's raw files and sidecar, written by the real ``toyrat daq``; the sidecar."""
+    subprocess.run(
+        [
+            sys.executable, "-m", "gasp.toyrat", "daq",
+            "--run", str(run),
+            "--subruns", str(subruns),
+            "--events-per-subrun", str(events),
+            "--run-type", run_type,
+            "--out", str(out),
+        ],
+        check=True,
+        capture_output=True,
+        env={"TOYRAT_MS_PER_EVENT": "0", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    sidecar: dict[str, Any] = json.loads((out / f"run_{run}.json").read_text())
+    return sidecar
+
+
 @pytest.fixture
-def daq(tmp_path: Path) -> Daq:
+def daq() -> Daq:
     """Write one run's raw files and sidecar with the real ``toyrat daq`` command."""
-
-    def write(
-        run: int, *, subruns: int = 2, events: int = 50, run_type: str = "Physics", out: Path
-    ) -> dict[str, Any]:
-        subprocess.run(
-            [
-                sys.executable, "-m", "gasp.toyrat", "daq",
-                "--run", str(run),
-                "--subruns", str(subruns),
-                "--events-per-subrun", str(events),
-                "--run-type", run_type,
-                "--out", str(out),
-            ],
-            check=True,
-            capture_output=True,
-            env={"TOYRAT_MS_PER_EVENT": "0", "PATH": "/usr/bin:/bin"},
-        )  # fmt: skip
-        sidecar: dict[str, Any] = json.loads((out / f"run_{run}.json").read_text())
-        return sidecar
-
-    return write
+    return write_daq_run
 
 
 @pytest.fixture

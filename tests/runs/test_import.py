@@ -73,19 +73,19 @@ def test_csv_import_keeps_registered_files(
         ("runs.json", '[{"run": 1, "run_type": "Bogus"}]',
          "runs.json: [0]: run_type: unknown run type 'Bogus'"),
         ("runs.json", '[{"run": "12a", "run_type": "Physics"}]',
-         "runs.json: [0]: run: '12a' is not an integer"),
+         "runs.json: [0]: run: not a run number: '12a'"),
         ("runs.json", '[{"run": 1, "run_type": "PCA", "colour": "red"}]',
          "runs.json: [0]: unknown field 'colour'"),
         ("runs.json", '{"run": 1}', "runs.json: expected a JSON list of run objects"),
         ("runs.csv", "run,run_type\n1,Physics\n2.5,Physics\n",
-         "runs.csv: line 3: run: '2.5' is not an integer"),
+         "runs.csv: line 3: run: not a run number: '2.5'"),
         ("runs.csv", "run,run_type\n1,Physics\n2,TELLIE\n1,PCA\n",
          "runs.csv: line 4: run 1 is listed twice (first at runs.csv: line 2)"),
         ("runs.csv", "run,run_type\n1,Physics\n2,Physics,extra\n",
          "runs.csv: line 3: 3 fields, the header has 2"),
         ("runs.csv", "run,kind\n1,Physics\n", "runs.csv: line 1: header 'run,kind'"),
         ("runs.csv", "run,run_type,start\n1,Physics,yesterday\n",
-         "runs.csv: line 2: start: 'yesterday' is not an ISO-8601 time"),
+         "runs.csv: line 2: start: not an ISO 8601 time: 'yesterday'"),
         ("runs.csv", "run,run_type,complete\n1,Physics,maybe\n",
          "runs.csv: line 2: complete: 'maybe' is not true or false"),
         ("runs.txt", "1 Physics\n", "runs.txt: expected a .json or .csv run table"),
@@ -153,7 +153,7 @@ def test_postgres_import(
     [
         ([(1, "Physics", None, None, True), (2, "Bogus", None, None, True)], "bigint",
          "run 2: run_type: unknown run type 'Bogus'"),
-        ([("7x", "Physics", None, None, True)], "text", "run 7x: run: '7x' is not an integer"),
+        ([("7x", "Physics", None, None, True)], "text", "run 7x: run: not a run number: '7x'"),
         ([], "bigint", "holds no runs"),
     ],
 )  # fmt: skip
@@ -186,3 +186,20 @@ def test_postgres_missing_table_and_options(
     assert bad_name.returncode == 2 and "--table 'x;drop'" in bad_name.stderr
     no_table = gasp("runs", "import", "--postgres", postgres_server.dsn)
     assert no_table.returncode == 2 and "needs --table NAME" in no_table.stderr
+
+
+def test_an_invalid_stored_run_is_named_not_a_traceback(
+    gasp: GaspRunner, site: Path, processing: OpenDb
+) -> None:
+    """A run document written by hand (run 0, no longer a run number) cannot hide the others."""
+    (site / "runs.json").write_text(json.dumps(TABLE))
+    assert gasp("runs", "import", "runs.json").returncode == 0
+    processing().put({"_id": "run:0", "type": "run", "run": 0, "run_type": "Physics",
+                      "source": "register", "subruns": []})  # fmt: skip
+    listed = gasp("runs", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["run"] for line in listed.stdout.splitlines()] == [100151, 100152]
+    assert "gasp: warning: document run:0: run: run numbers go from 1" in listed.stderr
+    shown = gasp("runs", "show", "0")
+    assert shown.returncode == 2 and "Traceback" not in shown.stderr
+    assert "document run:0: run: run numbers go from 1 to 9999999999, not 0" in shown.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,11 @@ from gasp.model.run import (
     CALIBRATION_RUN_TYPES,
     RUN_TYPES,
     RunDocument,
+    check_run_period,
     l2_files,
     raw_lfn,
     run_id,
+    run_time,
 )
 from gasp.store import open_server
 from gasp.store.design import push_design_documents
@@ -99,7 +103,8 @@ def test_l2_files_in_subrun_order_from_json_or_model() -> None:
     ("field", "value", "message"),
     [
         ("run_type", "Bogus", "unknown run type 'Bogus'"),
-        ("run", -1, "greater than or equal to 0"),
+        ("run", -1, "run numbers go from 1 to 9999999999, not -1"),
+        ("run", 0, "run numbers go from 1 to 9999999999, not 0"),
         ("source", "somewhere", "expected register, postgres or import:<file>"),
         ("surprise", 1, "Extra inputs are not permitted"),
     ],
@@ -108,6 +113,42 @@ def test_invalid_documents_are_refused(field: str, value: object, message: str) 
     doc = {**stored_run(), field: value}
     with pytest.raises(ValidationError, match=message):
         RunDocument.from_document(doc)
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("2024-03-01T10:00:00Z", "2024-03-01T10:00:00Z"),
+        (" 2024-03-01T10:00:00+01:00 ", "2024-03-01T09:00:00Z"),
+        ("2024-03-01 10:00:00.5-02", "2024-03-01T12:00:00Z"),
+        (datetime(2024, 3, 1, 10, tzinfo=timezone(timedelta(hours=1))), "2024-03-01T09:00:00Z"),
+    ],
+)
+def test_run_times_are_stored_as_utc_to_the_second(value: str | datetime, stored: str) -> None:
+    assert run_time(value) == stored
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("yesterday", "not an ISO 8601 time: 'yesterday'"),
+        ("0001-01-01T00:00:00+05:00", "not an ISO 8601 time"),  # OverflowError once
+        ("0001-01-01T00:00:00Z", "year 1 is out of range"),
+        ("9999-12-31T23:00:00-05:00", "not an ISO 8601 time"),
+        ("2024-03-01T10:00:00", "has no time zone (add Z or +00:00)"),
+        (datetime(2024, 3, 1, 10), "has no time zone"),
+    ],
+)
+def test_bad_run_times_are_refused(value: str | datetime, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_time(value)
+
+
+def test_a_run_ends_no_earlier_than_it_starts() -> None:
+    check_run_period("2024-03-01T10:00:00Z", "2024-03-01T10:00:00Z")
+    check_run_period(None, "2024-03-01T10:00:00Z")
+    with pytest.raises(ValueError, match="2024-03-01T09:00:00Z is before start"):
+        check_run_period("2024-03-01T10:00:00Z", "2024-03-01T09:00:00Z")
 
 
 def test_runs_views_list_every_run_and_only_complete_ones(tmp_path: Path) -> None:
