@@ -40,7 +40,14 @@ MAX_PRIORITY = 10**9
 # -- numbers -------------------------------------------------------------------------------
 
 
-def parse_count(text: str) -> int:
+def shown(text: str, *, limit: int = 60) -> str:
+    """A value quoted in a message, cut to what one terminal line can hold: a hostile
+    input of megabytes on one line must not become a message of megabytes."""
+    stripped = text.strip()
+    return repr(stripped if len(stripped) <= limit else stripped[: limit - 3] + "...")
+
+
+def parse_count(text: str, *, what: str = "a whole number") -> int:
     """A non-negative integer written in ASCII digits.
 
     ``str.isdigit`` accepts ``²`` and other digits that ``int`` then refuses, so the test
@@ -49,9 +56,9 @@ def parse_count(text: str) -> int:
     """
     stripped = text.strip()
     if not stripped or not (stripped.isascii() and stripped.isdigit()):
-        raise ValueError(f"not a whole number: {text.strip()!r}")
+        raise ValueError(f"not {what}: {shown(text)}")
     if len(stripped) > 30:
-        raise ValueError(f"number too large: {stripped[:20]}...")
+        raise ValueError(f"number too large: {shown(stripped, limit=24)}")
     return int(stripped)
 
 
@@ -64,12 +71,7 @@ def check_run(run: int) -> int:
 
 def parse_run(text: str) -> int:
     """A run number written as text (run lists, ``--runs``, CSV run tables)."""
-    try:
-        return check_run(parse_count(text))
-    except ValueError as exc:
-        if "whole number" in str(exc):
-            raise ValueError(f"not a run number: {text.strip()!r}") from None
-        raise
+    return check_run(parse_count(text, what="a run number"))
 
 
 def check_priority(priority: int) -> int:
@@ -125,7 +127,7 @@ def check_name(text: str, *, limit: int = MAX_NAME) -> str:
         raise ValueError(f"is {len(text)} characters long; at most {limit} are allowed")
     if not _NAME.fullmatch(text) or ".." in text:
         raise ValueError(
-            f"{text!r} is not a safe name: use letters, digits and _ . + -, "
+            f"{shown(text)} is not a safe name: use letters, digits and _ . + -, "
             "starting with a letter or digit, without '..'"
         )
     return text
@@ -162,17 +164,19 @@ def check_template_value(value: object) -> str | int | float:
 def check_file_name(name: str) -> str:
     """A plain file name: one path component, not ``.`` or ``..``, no ``/`` or ``\\``."""
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
-        raise ValueError(f"{name!r} is not a plain file name")
+        raise ValueError(f"{shown(name)} is not a plain file name")
     return name
 
 
 def check_relative_path(path: str) -> str:
     """A path that stays inside its folder: relative, without ``..`` or empty parts."""
     if not path or "\x00" in path or "\\" in path:
-        raise ValueError(f"{path!r} is not a relative path inside the folder")
+        raise ValueError(f"{shown(path)} is not a relative path inside the folder")
     pure = PurePosixPath(path)
     if pure.is_absolute() or any(part == ".." for part in pure.parts):
-        raise ValueError(f"{path!r} must be a relative path inside the folder (no '/' or '..')")
+        raise ValueError(
+            f"{shown(path)} must be a relative path inside the folder (no leading '/', no '..')"
+        )
     return path
 
 
@@ -191,7 +195,7 @@ def parse_timestamp(text: str) -> datetime:
             moment = moment.replace(tzinfo=UTC)
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise ValueError(f"not an ISO 8601 time: {text.strip()!r}") from None
+        raise ValueError(f"not an ISO 8601 time: {shown(text)}") from None
     if not 1970 <= moment.year <= 9999:
         raise ValueError(f"year {moment.year} is out of range (1970-9999)")
     return moment
@@ -247,4 +251,5 @@ __all__ = [
     "parse_count",
     "parse_run",
     "parse_timestamp",
+    "shown",
 ]

@@ -99,10 +99,14 @@ class Backend(ABC):
         built again from the same options finds what an earlier one submitted.
         """
 
-    def read_report(self, name: str, workdir: Path) -> str | None:
-        """The text of a finished job's report, or None if it left none."""
+    def read_report(self, name: str, workdir: Path) -> bytes | None:
+        """The bytes of a finished job's report, or None if it left none.
+
+        Bytes, not text: a worker wrote the file, and whether it is UTF-8 JSON at all is
+        for the client's report parser to judge and to say, not for this read to raise.
+        """
         try:
-            return (workdir / REPORT_FILE).read_text(encoding="utf-8")
+            return (workdir / REPORT_FILE).read_bytes()
         except OSError:
             return None
 

@@ -58,5 +58,6 @@ class NoopBackend(Backend):
     def find(self, names: Sequence[str]) -> dict[str, str]:
         return {n: n for n in names if n in self._reports}
 
-    def read_report(self, name: str, workdir: Path) -> str | None:
-        return self._reports.get(name)
+    def read_report(self, name: str, workdir: Path) -> bytes | None:
+        report = self._reports.get(name)
+        return report.encode("utf-8") if report is not None else None

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from gasp.backends.base import Submission
 from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
@@ -27,6 +29,7 @@ from gasp.model.ids import job_id
 from gasp.model.states import PassState, SubjobState
 from gasp.model.transitions import move_pass, move_subjob
 from gasp.runner.spec import JobSpec
+from gasp.validation import describe_validation_error
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,21 @@ def pending_subjobs(
                 of_pass.append(
                     Pending(key, claims[key], int(subjob["subrun"]), name, workdir, spec)
                 )
-        except GaspError as exc:
+        except (GaspError, ValidationError) as exc:
             if unstartable is None:
                 raise
-            unstartable[key] = str(exc)
+            unstartable[key] = _why_unstartable(exc)
             continue
         pending.extend(of_pass)
     return pending
+
+
+def _why_unstartable(exc: GaspError | ValidationError) -> str:
+    """A pass's values that the runner's specification refuses (a template value written
+    before the rule existed, say) make that pass unstartable, never the cycle fail."""
+    if isinstance(exc, ValidationError):
+        return describe_validation_error(exc, "job specification")
+    return str(exc)
 
 
 def fail_unstartable(

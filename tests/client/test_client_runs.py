@@ -197,6 +197,27 @@ def test_a_pass_that_cannot_start_fails_and_the_others_run(
             assert pass_doc["status"] == PassState.COMPLETED
 
 
+def test_a_pass_whose_stored_values_the_runner_refuses_fails_alone(
+    campaign: Campaign, toyrat_env: None
+) -> None:
+    """A template value written before the macro-line rule existed (here: written straight
+    into the database) fails its own pass with the reason; the cycle and the others go on."""
+    exactly = campaign.submit(SMALL_REQUEST)
+    victim = exactly[0]
+    doc = campaign.db.get(f"job:{victim[0]}:{victim[1]}")
+    doc["passes"][0]["template"] = {"energy": "3\n/run/beamOn 1000000"}
+    campaign.db.put(doc)
+    run_until_done(campaign.client(campaign.site_config()))
+    passes = campaign.passes()
+    for key, pass_doc in passes.items():
+        if key == tuple(victim):
+            assert pass_doc["status"] == PassState.FAILED
+            assert pass_doc["error"].startswith("could not start: job specification")
+            assert "template" in pass_doc["error"]
+        else:
+            assert pass_doc["status"] == PassState.COMPLETED
+
+
 def _claims(campaign: Campaign) -> dict[Any, Any]:
     return {k: p.get("lock") for k, p in campaign.passes().items()}
 

@@ -57,6 +57,16 @@ def test_hostile_run_list_for_production(
     )
 
 
+def test_a_megabyte_line_is_quoted_short(site: HostileSite) -> None:
+    """The message quotes a bad value, never a megabyte of it."""
+    (site.folder / RUN_LIST_REQUEST).write_bytes((FIXTURES / RUN_LIST_REQUEST).read_bytes())
+    (site.folder / "runs.txt").write_text("1x" * 500_000 + "\n")
+    message = site.refuses(
+        "submit", "production", RUN_LIST_REQUEST, "-L", "runs.txt", mentions=["runs.txt", "..."]
+    )
+    assert len(message) < 400, message
+
+
 def test_superscript_in_a_run_list_for_processing(site: HostileSite) -> None:
     (site.folder / "runs.txt").write_text("100151\n\u00b2\n")
     site.refuses(
