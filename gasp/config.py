@@ -1,6 +1,6 @@
 """The site configuration: one TOML file, or the embedded default when there is none.
 
-Resolution order (DESIGN.md, "Configuration"): ``-c/--config FILE``, then the
+Resolution order (README, "Configuration"): ``-c/--config FILE``, then the
 ``GASP_CONFIG`` environment variable, then ``./gasp.toml``, then the embedded default
 (SQLite databases under ``./gasp-data/``). Every field is validated with pydantic and an
 unknown key is an error, so a typo in a site's file is caught before anything is written:

@@ -27,7 +27,7 @@ from gasp.model.run import CALIBRATION_RUN_TYPES
 from gasp.store import Database
 
 LOCK_PREFIX = "calib_lock:"
-HISTORY_LIMIT = 20  # frequently rewritten documents stay small (DESIGN.md section 3)
+HISTORY_LIMIT = 20  # frequently rewritten documents stay small
 ATTEMPTS = 20
 
 

@@ -1,4 +1,4 @@
-"""The shape of a module catalogue, validated field by field (DESIGN.md section 5).
+"""The shape of a module catalogue, validated field by field (the README's "Catalogue rule").
 
 A catalogue is read from a user's file and again from the database by every submitter and
 client, so the model holds every rule a catalogue must keep to be usable: names that can

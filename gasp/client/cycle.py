@@ -1,7 +1,8 @@
 """One client cycle, and the loop around it (``gasp client``).
 
-The order is DESIGN.md section 7's: heartbeat, monitor, finalize, release, submit. The
-clock and the sleep are injectable, so tests drive cycles without patching time.
+The order (docs/architecture.md, "The client cycle"): heartbeat, monitor, finalize,
+release, submit. The clock and the sleep are injectable, so tests drive cycles without
+patching time.
 """
 
 from __future__ import annotations

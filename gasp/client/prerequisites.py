@@ -1,4 +1,4 @@
-"""Releasing passes whose prerequisites have ended (DESIGN.md section 4, pass states).
+"""Releasing passes whose prerequisites have ended (docs/architecture.md, "States").
 
 A pass whose prerequisite pass is not completed is created ``new``. It becomes
 

@@ -1,8 +1,8 @@
 """What production and processing job specifications share: the application, the outputs.
 
 Both kinds of subjob run a macro of a software version set up as the site configuration
-says, and name their outputs by the same rule (DESIGN section 4, data documents); only how
-many events each output must hold differs, so that is the caller's.
+says, and name their outputs by the same rule (docs/architecture.md, "Databases and
+documents"); only how many events each output must hold differs, so that is the caller's.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Cross-site exclusive execution: ``gasp enqueue SITE -- COMMAND`` (DESIGN.md section 10).
+"""Cross-site exclusive execution: ``gasp enqueue SITE -- COMMAND``.
+
+docs/architecture.md, "Cross-site turns", draws the whole protocol.
 
 Any number of sites loop the same command against one database; the lock lets exactly one
 of them run it at a time, in turns, and heals itself when a site dies or freezes. It is

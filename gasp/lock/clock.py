@@ -1,9 +1,9 @@
 """The lock's clocks: elapsed time for every decision, wall time only for people.
 
-Sites' wall clocks disagree (DESIGN.md section 10 asks that a few seconds of skew break
-nothing), so no decision compares one site's timestamp with another's. Decisions use
-*elapsed* time on the deciding site's own clock: how long a heartbeat has stayed
-unchanged, how long ago this site last beat. On Linux that clock is ``CLOCK_BOOTTIME``,
+Sites' wall clocks disagree (and a few seconds of skew must break nothing), so no decision
+compares one site's timestamp with another's. Decisions use *elapsed* time on the deciding
+site's own clock: how long a heartbeat has stayed unchanged, how long ago this site last
+beat. On Linux that clock is ``CLOCK_BOOTTIME``,
 which keeps counting while the machine is suspended: a site that sleeps through its turn
 must find its lease expired when it wakes, which ``CLOCK_MONOTONIC`` (paused during
 suspend) would hide.

@@ -1,6 +1,6 @@
 """The lock's documents: their ids, their shapes, and how a read one is checked.
 
-Three kinds of document make the lock (DESIGN.md section 10):
+Three kinds of document make the lock (docs/architecture.md, "Cross-site turns"):
 
 * the **leader document** (``enqueue_leader``): who leads, which site holds the turn, and
   the turn's token. Only the leader writes it, except to elect a leader; every write is

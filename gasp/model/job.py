@@ -1,4 +1,4 @@
-"""Job documents and their passes, as DESIGN.md section 4 draws them.
+"""Job documents and their passes, as docs/architecture.md draws them.
 
 Fields that have no value yet (a subjob's backend id, start time, ...) are simply absent
 until they happen: a 100,000-job campaign then costs half the bytes to write and to index.

@@ -1,4 +1,4 @@
-"""Output file names and logical paths (DESIGN.md section 4, "Data document").
+"""Output file names and logical paths (docs/architecture.md, "Databases and documents").
 
 ``<module>_r<run>_s<subrun>_p<pass>[.<tag>].root``: ratds has no tag, ntuple ``.ntuple``,
 the other_* types the module's ``other_suffix``. Logical path:

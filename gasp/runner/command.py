@@ -1,4 +1,6 @@
-"""The application's command line, built from the specification (DESIGN.md section 8).
+"""The application's command line, built from the specification.
+
+docs/architecture.md, "On the worker", says where it fits in a job.
 
 Always an argument list: values from a specification never pass through a shell string.
 When the software version has a setup script, the list is run as

@@ -1,4 +1,4 @@
-"""One job from specification to report: the steps of DESIGN.md section 8, in order.
+"""One job from specification to report, in the order docs/architecture.md ("On the worker") gives.
 
 1. read and validate ``spec.json`` (a bad one: failed report, exit status 2);
 2. render the macro (a missing template field fails here, before anything runs);

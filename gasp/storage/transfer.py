@@ -1,6 +1,6 @@
 """Copies to and from storage, each checksummed on the fly and published atomically.
 
-The rule for every copy (DESIGN.md section 8, "Storage elements"): data goes to a
+The rule for every copy (docs/architecture.md, "On the worker"): data goes to a
 temporary name in the destination folder, its size and adler32 are checked, and only then
 does it get its final name. So a reader that sees a final name sees a complete, verified
 file, whatever happened to the writer (an error, a full disk, ``kill -9``).

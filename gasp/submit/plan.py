@@ -1,6 +1,6 @@
 """From a validated request to the list of jobs it creates: pure, so it is tested alone.
 
-Rules (DESIGN.md section 6):
+Rules (README, "Production requests"):
 
 * time: ``n_runs`` jobs of one subjob each, simulating ``t_run`` ``t_format`` of detector time;
 * number: ceil(n_ev / ev_per_run) jobs of one subjob; the last takes the remainder;

@@ -1,6 +1,6 @@
 """From detector runs and the processing catalogue to the passes to create: pure, so tested alone.
 
-Subjobs by level (DESIGN.md section 6):
+Subjobs by level (README, "Processing detector data"):
 
 * ``sub_run``: one subjob per subrun; a raw module reads that subrun's L2 file, a later
   module that subrun's output of its prerequisite;

@@ -1,6 +1,6 @@
 """Every example request submits cleanly, on both backends, into the jobs the rules give.
 
-The expected numbers are written out here from DESIGN.md section 6, not read back from
+The expected numbers are written out here from the README's rules ("Production requests"), not read back from
 the program: time mode makes n_runs jobs; number mode ceil(n_ev/ev_per_run) jobs with the
 remainder last; run mode one job per run with n_runs subjobs; run_number mode one job per
 run with ceil(n_ev/ev_per_run) subjobs.

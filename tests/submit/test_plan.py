@@ -1,4 +1,4 @@
-"""The job plan of each event mode, checked against DESIGN.md section 6's rules."""
+"""The job plan of each event mode, checked against the rules in the README ("Production requests")."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ MODE_ARGS: dict[str, list[object]] = {
 
 
 def module_name(relative: Path) -> str:
-    """DESIGN.md section 5: each path part capitalised and joined."""
+    """The catalogue rule (README, "Catalogue rule"): each path part capitalised and joined."""
     return "".join(part.capitalize() for part in relative.with_suffix("").parts)
 
 
