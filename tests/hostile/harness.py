@@ -14,7 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,19 @@ from typing import Any
 from gasp.store import open_server
 
 Snapshot = dict[str, Any]
+Change = Callable[[dict[str, Any]], None]  # an edit of a parsed JSON file, in place
+
+
+def setting(*path: str | int, value: Any) -> Change:
+    """An edit that sets the value at ``path`` (keys and list indexes) of a JSON document."""
+
+    def change(data: dict[str, Any]) -> None:
+        target: Any = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
 
 
 @dataclass

@@ -15,7 +15,6 @@ import json
 import math
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,9 @@ from pydantic import ValidationError
 from gasp.runner.render import render
 from gasp.runner.spec import REPORT_FILE, SPEC_FILE, JobReport, JobSpec, OutputSpec
 from gasp.toyrat.release import release_dir
+from tests.hostile.harness import Change, setting
 from tests.runner.conftest import Job, JobMaker, job_maker, runner_env, se_files
 
-Change = Callable[[dict[str, Any]], None]
 MACRO = "mac/production/water/pmt/betagammas.mac"
 
 
@@ -80,16 +79,6 @@ def edit(job: Job, change: Change) -> None:
     data = json.loads(job.spec_path.read_text("utf-8"))
     change(data)
     job.spec_path.write_text(json.dumps(data), "utf-8")
-
-
-def setting(*path: str | int, value: Any) -> Change:
-    def change(data: dict[str, Any]) -> None:
-        target: Any = data
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-
-    return change
 
 
 def time_mode(duration: float) -> Change:

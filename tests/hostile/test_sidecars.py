@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.hostile.harness import HostileSite
+from tests.hostile.harness import Change, HostileSite, setting
 from tests.runs.conftest import write_daq_run
 
 RUN = 100151
 SIDECAR = f"run_{RUN}.json"
-Change = Callable[[dict[str, Any]], None]
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +44,6 @@ def edit(raw: Path, change: Change, name: str = SIDECAR) -> None:
     data = json.loads((raw / name).read_text("utf-8"))
     change(data)
     (raw / name).write_text(json.dumps(data), "utf-8")
-
-
-def setting(*path: str | int, value: Any) -> Change:
-    def change(data: dict[str, Any]) -> None:
-        target: Any = data
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-
-    return change
 
 
 EVENTS = ("subruns", 0, "files", 0, "events")
