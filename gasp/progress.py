@@ -2,26 +2,30 @@
 
 Plain lines go to standard error, at most one per tenth of the work or per five seconds,
 so a log of a long submission shows it moving without drowning in lines.
+
+``progress`` is a ``gasp.progress_protocol.Progress``: the command line passes it to the
+domain functions, which never import this module (nor rich) themselves.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-Advance = Callable[[int], None]
+from gasp.progress_protocol import Advance, silent
 
 
 @contextmanager
-def progress(description: str, total: int, *, enabled: bool = True) -> Iterator[Advance]:
+def progress(description: str, total: int) -> Iterator[Advance]:
     """Yield ``advance(n)``; show progress towards ``total`` while the block runs."""
-    if not enabled or total <= 0:
-        yield lambda _n: None
+    if total <= 0:
+        with silent(description, total) as nothing_to_show:
+            yield nothing_to_show
         return
     if sys.stderr.isatty():
         with Progress(
@@ -48,3 +52,6 @@ def progress(description: str, total: int, *, enabled: bool = True) -> Iterator[
             last_fraction, last_time = fraction, now
 
     yield advance
+
+
+__all__ = ["progress"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from gasp.runner.spec import REPORT_FILE
+from gasp.jobfolder import REPORT_FILE
 
 
 class BackendState(StrEnum):

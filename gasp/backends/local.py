@@ -41,7 +41,7 @@ from gasp.backends.base import Backend, BackendState, JobStatus, Submission
 from gasp.backends.options import DEFAULT_CANCEL_GRACE_S, DEFAULT_COMMAND
 from gasp.backends.spool import JobRecord, Spool, SpoolError, is_job_name
 from gasp.errors import ConfigError, GaspError
-from gasp.runner.spec import REPORT_FILE, SPEC_FILE
+from gasp.jobfolder import REPORT_FILE, SPEC_FILE
 
 LOG_FILE = "runner.log"
 LAUNCHER = Path(__file__).with_name("launcher.py")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gasp.backends.slurm_parse import SACCT_FIELDS, SQUEUE_FORMAT
 from gasp.errors import GaspError
-from gasp.runner.spec import SPEC_FILE
+from gasp.jobfolder import SPEC_FILE
 
 LOG_FILE = "runner.log"
 ACCOUNTING_MODES = ("sacct", "jobcomp", "none")

@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gasp.errors import Conflict, InputError, NotFound, StoreError
 from gasp.model.clock import utc_now
+from gasp.model.job import HISTORY_LIMIT
 from gasp.model.run import CALIBRATION_RUN_TYPES
 from gasp.store import Database
 
 LOCK_PREFIX = "calib_lock:"
-HISTORY_LIMIT = 20  # frequently rewritten documents stay small
 ATTEMPTS = 20
 
 

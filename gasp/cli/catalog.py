@@ -18,6 +18,7 @@ from gasp.catalog.model import Catalogue, ProductionCatalogue
 from gasp.catalog.scan import make_production_catalogue
 from gasp.catalog.stored import how_to_load, load_catalogue, stored_versions, upload_catalogue
 from gasp.cli.context import App, pass_app
+from gasp.model.documents import KINDS, Kind
 
 
 @click.group("catalog")
@@ -83,12 +84,12 @@ def catalog_upload(app: App, file: Path) -> None:
 @click.option("--version", "rat_version", help="Software version (default: every stored one).")
 @click.option(
     "--kind",
-    type=click.Choice(["production", "processing"]),
+    type=click.Choice(KINDS),
     default="production",
     show_default=True,
 )
 @pass_app
-def catalog_show(app: App, rat_version: str | None, kind: str) -> None:
+def catalog_show(app: App, rat_version: str | None, kind: Kind) -> None:
     """Show stored catalogues."""
     db = app.database_for(kind)
     versions = [rat_version] if rat_version else stored_versions(db, kind)

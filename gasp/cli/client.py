@@ -18,6 +18,7 @@ from rich.console import Console
 from gasp.cli.context import App, pass_app
 from gasp.client.context import ClientContext
 from gasp.client.cycle import Client, CycleReport
+from gasp.model.documents import Kind
 from gasp.values import MAX_WAIT_S, check_finite
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -128,7 +129,7 @@ def client_command(
     _check_loop_options(ctx, loop, until_idle)
     config = app.config
     backend = app.backend()
-    kind = "processing" if processing else "production"
+    kind: Kind = "processing" if processing else "production"
     client_ctx = ClientContext(config=config, db=app.database_for(kind), backend=backend, kind=kind)
     client = Client(client_ctx, policy=policy, monitor_only=mononly, submit_only=nomon)
     console = Console()

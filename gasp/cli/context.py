@@ -11,6 +11,7 @@ import click
 from gasp.backends.base import Backend
 from gasp.backends.factory import make_backend
 from gasp.config import Config, load_config
+from gasp.model.documents import Kind, check_kind
 from gasp.store import Database, Server, open_server
 
 
@@ -38,14 +39,17 @@ class App:
             )
         return self._server
 
-    def database_for(self, kind: str) -> Database:
-        """The production or processing database this site's configuration names."""
-        name = (
-            self.config.database.production
-            if kind == "production"
-            else self.config.database.processing
-        )
-        return self.server.database(name)
+    def database_for(self, kind: Kind) -> Database:
+        """The production or processing database this site's configuration names.
+
+        Any other kind is a ``ValueError``: a misspelt kind must never open the
+        processing database.
+        """
+        names = {
+            "production": self.config.database.production,
+            "processing": self.config.database.processing,
+        }
+        return self.server.database(names[check_kind(kind)])
 
     def backend(self) -> Backend:
         """This site's execution backend, as its configuration describes it."""

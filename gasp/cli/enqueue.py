@@ -27,6 +27,7 @@ from gasp.lock.loop import Enqueue
 from gasp.lock.state import read_state
 from gasp.lock.status import status_lines
 from gasp.lock.timing import Timing
+from gasp.model.documents import KINDS, Kind
 from gasp.values import MAX_WAIT_S
 
 _COMMAND = "gasp.enqueue.command"
@@ -92,7 +93,7 @@ def _minutes(default: float, what: str) -> Callable[[_F], _F]:
 )
 @click.option(
     "--kind",
-    type=click.Choice(["production", "processing"]),
+    type=click.Choice(KINDS),
     default="production",
     show_default=True,
     help="Which of the site's databases holds the lock.",
@@ -111,7 +112,7 @@ def enqueue_command(
     repeat: bool,
     leader_doc: str,
     sites_doc: str,
-    kind: str,
+    kind: Kind,
     status: bool,
     clock_offset: float,
 ) -> None:

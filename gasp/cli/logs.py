@@ -13,6 +13,7 @@ import click
 
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError, NotFound
+from gasp.model.documents import KINDS, Kind
 from gasp.model.ids import job_id
 from gasp.values import parse_run
 
@@ -45,13 +46,13 @@ def _pass_of(name: str) -> int | None:
 )
 @click.option(
     "--kind",
-    type=click.Choice(["production", "processing"]),
+    type=click.Choice(KINDS),
     default="production",
     show_default=True,
 )
 @pass_app
 def logs_command(
-    app: App, job_or_module: str, run: int | None, pass_number: int | None, kind: str
+    app: App, job_or_module: str, run: int | None, pass_number: int | None, kind: Kind
 ) -> None:
     """Print the logs of JOB (job:<module>:<run>) or of MODULE RUN."""
     if job_or_module.startswith("job:"):
@@ -60,8 +61,9 @@ def logs_command(
         raise InputError("give a job id (job:<module>:<run>) or a module and a run number")
     else:
         doc_id = job_id(job_or_module, run)
+    db = app.database_for(kind)
     try:
-        job = app.database_for(kind).get(doc_id)
+        job = db.get(doc_id)
     except NotFound:
         raise InputError(f"no job {doc_id}") from None
     module = str(job.get("module", "?"))
@@ -76,7 +78,6 @@ def logs_command(
         raise InputError(
             f"{doc_id} has no logs attached" + (f" for pass {pass_number}" if pass_number else "")
         )
-    db = app.database_for(kind)
     for name in names:
         sys.stdout.write(f"==> {module} {job.get('run', '?')}: {name} <==\n")
         sys.stdout.write(db.get_attachment(doc_id, name).decode("utf-8", "replace"))

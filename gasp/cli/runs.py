@@ -13,7 +13,9 @@ from rich.table import Table
 
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError, NotFound, StoreError
+from gasp.model.documents import Kind
 from gasp.model.run import RUN_TYPES, RunDocument, run_id
+from gasp.progress import progress
 from gasp.runs.metadata import RunRow, store_metadata
 from gasp.runs.postgres import read_postgres
 from gasp.runs.register import check_folder, register_runs
@@ -21,7 +23,7 @@ from gasp.runs.table import read_table
 from gasp.storage import StorageElement
 from gasp.validation import describe_validation_error
 
-RUNS_DB = "processing"
+RUNS_DB: Kind = "processing"
 
 
 @click.group("runs")
@@ -40,14 +42,14 @@ def runs_register(app: App, folder: Path) -> None:
     run documents written. Running it again copies and writes nothing new.
     """
     db = app.database_for(RUNS_DB)
-    plans = check_folder(db, folder)
+    plans = check_folder(db, folder, progress=progress)
     if not plans:
         click.echo(f"{folder}: no complete run (no run_<R>.json): nothing to register")
         return
     storage = app.config.storage
     names = [storage.primary] + ([storage.failover] if storage.failover else [])
     elements = [StorageElement(name, storage.elements[name].url) for name in names]
-    summary = register_runs(db, folder, plans, elements, click.echo)
+    summary = register_runs(db, folder, plans, elements, click.echo, progress=progress)
     where = f" to {', '.join(sorted(summary.elements))}" if summary.elements else ""
     click.echo(
         f"registered {summary.runs} runs: {summary.copied} files copied{where}, "
@@ -75,7 +77,7 @@ def runs_import(app: App, table_file: Path | None, dsn: str | None, table: str |
         if table_file is None or table is not None:
             raise InputError("give a run table FILE, or --postgres DSN --table NAME")
         rows, source = read_table(table_file), f"import:{table_file}"
-    summary = store_metadata(app.database_for(RUNS_DB), rows, source)
+    summary = store_metadata(app.database_for(RUNS_DB), rows, source, progress=progress)
     click.echo(
         f"imported {len(rows)} runs from {source}: {summary.created} new, "
         f"{summary.updated} updated, {summary.unchanged} unchanged"

@@ -1,18 +1,16 @@
 """``gasp submit``: production requests and detector runs into job passes.
 
-Numbers on the command line follow the same rules as in files (``gasp.values``): ASCII
-digits only (``int`` alone takes digits of other scripts), runs from 1 to ``MAX_RUN``,
-bounded priorities. Options that contradict each other are refused, not silently
-resolved; the other values (tags, names, ``-o``) are checked by ``gasp.submit`` itself,
-so every caller gets the same checks.
+Numbers on the command line follow the same rules as in files (``gasp.cli.numbers``).
+Options that contradict each other are refused, not silently resolved; the other values
+(tags, names, ``-o``) are checked by ``gasp.submit`` itself, so every caller gets the
+same checks. The commands pass the progress bar of ``gasp.progress`` to the submitters.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -20,14 +18,16 @@ from rich.table import Table
 
 from gasp.catalog.stored import stored_versions
 from gasp.cli.context import App, pass_app
+from gasp.cli.numbers import POSITIVE, PRIORITY, RUN, RUN_OR_ZERO
 from gasp.errors import InputError
 from gasp.progress import progress
 from gasp.store import Database
+from gasp.submit.lifecycle import SubmitResult
 from gasp.submit.options import parse_runs_option
 from gasp.submit.plan import JobPlan
-from gasp.submit.processing import ProcessingOptions, ProcessingSubmission, submit_processing
+from gasp.submit.processing import ProcessingOptions, ProcessingSubmitResult, submit_processing
 from gasp.submit.processing_plan import ProcessingJobPlan
-from gasp.submit.production import Submission, submit_production
+from gasp.submit.production import submit_production
 from gasp.submit.production_processing import (
     SourceSpec,
     production_options,
@@ -36,44 +36,7 @@ from gasp.submit.production_processing import (
 from gasp.submit.request_file import raise_problems
 from gasp.submit.runlist import read_run_list
 from gasp.submit.sensing import Selection, check_bounds, dedupe, sensing_selection
-from gasp.values import check_duration, check_priority, parse_count, parse_run
-
-
-class WholeNumber(click.ParamType[int, Any]):
-    """A whole number in ASCII digits, kept to one of ``gasp.values``' rules."""
-
-    def __init__(self, name: str, rule: Callable[[str], int]) -> None:
-        self.name = name
-        self.rule = rule
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        try:
-            return self.rule(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-def _run_or_zero(text: str) -> int:
-    """A run number, or 0 ("from the beginning") for ``--start-run`` and ``--after``."""
-    return 0 if parse_count(text) == 0 else parse_run(text)
-
-
-def _positive(text: str) -> int:
-    number = parse_count(text)
-    if number < 1:
-        raise ValueError(f"must be 1 or more, not {number}")
-    return number
-
-
-def _priority(text: str) -> int:
-    stripped = text.strip()
-    sign = -1 if stripped.startswith("-") else 1
-    return check_priority(sign * parse_count(stripped.removeprefix("-").removeprefix("+")))
-
-
-RUN = WholeNumber("RUN", parse_run)
-RUN_OR_ZERO = WholeNumber("RUN", _run_or_zero)
-POSITIVE = WholeNumber("N", _positive)
+from gasp.values import check_duration
 
 # Options more than one submit command takes (click builds a new option per use).
 RATDB_TAG = click.option("-t", "--ratdb-tag", help="Database tag the jobs run with.")
@@ -87,9 +50,9 @@ DRY_RUN = click.option("--dry-run", is_flag=True, help="Validate and show the jo
 RAT_VERSION = click.option(
     "--rat-v", "rat_version", help="Software version (default: the only one stored)."
 )
-PRIORITY = click.option(
+PRIORITY_OPTION = click.option(
     "--priority",
-    type=WholeNumber("PRIORITY", _priority),
+    type=PRIORITY,
     default=0,
     show_default=True,
     help="Queue priority.",
@@ -141,13 +104,13 @@ def submit_production_command(
         resume=resume,
         dry_run=dry_run,
         limits=app.config.submit,
-        advance_factory=lambda total: progress("writing passes", total),
+        progress=progress,
         on_request=announce,
     )
     _print_summary(console, result)
 
 
-def _print_summary(console: Console, result: Submission) -> None:
+def _print_summary(console: Console, result: SubmitResult[JobPlan]) -> None:
     table = Table(title="dry run: nothing written" if result.dry_run else None)
     for column in ("entry", "module", "mode", "jobs", "subjobs", "events", "runs", "label", "prio"):
         table.add_column(
@@ -258,7 +221,7 @@ def _version(db: Database, given: str | None) -> str:
 @click.option("-N", "--module", "modules", multiple=True, help="Module (instead of defaults).")
 @RAT_VERSION
 @RATDB_TAG
-@PRIORITY
+@PRIORITY_OPTION
 @OUTLIST
 @click.option("--find-prereq", is_flag=True, help="Read the latest completed prerequisite pass.")
 @click.option(
@@ -318,7 +281,7 @@ def submit_processing_command(
             outlist=outlist,
             dry_run=dry_run,
             limits=app.config.submit,
-            advance_factory=lambda total: progress("writing passes", total),
+            progress=progress,
         )
         _print_processing(console, result)
         if not loop or (max_passes is not None and number >= max_passes):
@@ -349,7 +312,7 @@ def _loop_options(
     return seconds
 
 
-def _print_processing(console: Console, result: ProcessingSubmission) -> None:
+def _print_processing(console: Console, result: ProcessingSubmitResult) -> None:
     table = Table(title="dry run: nothing written" if result.dry_run else None)
     for column in ("module", "level", "jobs", "subjobs", "runs", "status"):
         table.add_column(column, justify="right" if column in ("jobs", "subjobs") else "left")
@@ -388,7 +351,7 @@ def _print_processing(console: Console, result: ProcessingSubmission) -> None:
 @click.option("-N", "--module", "modules", multiple=True, help="Processing module (repeatable).")
 @RAT_VERSION
 @RATDB_TAG
-@PRIORITY
+@PRIORITY_OPTION
 @OUTLIST
 @DRY_RUN
 @pass_app
@@ -415,6 +378,6 @@ def submit_production_processing_command(
         outlist=outlist,
         dry_run=dry_run,
         limits=app.config.submit,
-        advance_factory=lambda total: progress("writing passes", total),
+        progress=progress,
     )
     _print_processing(Console(), result)

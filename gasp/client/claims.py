@@ -10,15 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from gasp.client.context import ClientContext, parse_iso
-from gasp.client.passes import PassKey, find_pass, update_passes
+from gasp.client.context import ClientContext
 from gasp.lock.fence import TurnFence
+from gasp.model.clock import read_time
+from gasp.model.documents import JobDocument, PassDocument
 from gasp.model.ids import job_id
-from gasp.model.states import PassState
 from gasp.model.transitions import move_pass
-from gasp.store import ViewRow
+from gasp.passes.update import PassEdit, PassKey, find_pass, read_jobs, row_job, update_passes
+from gasp.store import UNSET, ViewRow
 
 # The queue views have a design document of their own, so that claiming (which rewrites
 # the passes it reads) only makes the embedded store re-map these four views.
@@ -37,7 +38,7 @@ class Claims:
     """The passes this client won, and their job documents as written by the claim."""
 
     won: list[Claimed]
-    documents: dict[str, dict[str, Any]]
+    documents: dict[str, JobDocument]
 
     def __len__(self) -> int:
         return len(self.won)
@@ -49,13 +50,10 @@ def _candidates(ctx: ClientContext, policy: str, page: int) -> Iterator[list[Vie
     Not ``skip=1``: the last row seen is usually claimed by then and gone from the queue,
     and skipping would silently pass over the next waiting pass instead.
     """
-    start: Any = None
+    start: Any = UNSET  # the last key seen: a queue key is a JSON list
     while True:
-        options: dict[str, Any] = {"limit": page + 1, "include_docs": True}
-        if start is not None:
-            options["startkey"] = start
-        rows = [r for r in ctx.db.view(QUEUE_DESIGN, policy, **options) if r.key != start]
-        rows = rows[:page]
+        found = ctx.db.view(QUEUE_DESIGN, policy, startkey=start, limit=page + 1, include_docs=True)
+        rows = [r for r in found if r.key != start][:page]
         if rows:
             yield rows
         if len(rows) < page:
@@ -63,52 +61,77 @@ def _candidates(ctx: ClientContext, policy: str, page: int) -> Iterator[list[Vie
         start = rows[-1].key
 
 
-def _pass_key(row: ViewRow) -> PassKey:
+class Candidate(NamedTuple):
+    """One waiting pass of a queue page, with its job document as read with the page."""
+
+    key: PassKey
+    job: JobDocument
+    pass_doc: PassDocument
+    version: str
+
+
+def _candidate(row: ViewRow) -> Candidate | None:
     """Queue keys differ in order by policy; the pass number is always last."""
-    assert row.doc is not None
-    return (str(row.doc["module"]), int(row.doc["run"]), int(row.key[-1]))
+    job = row_job(row)
+    pass_doc = find_pass(job, int(row.key[-1])) if job else None
+    if job is None or pass_doc is None:
+        return None
+    return Candidate((job["module"], job["run"], pass_doc["pass"]), job, pass_doc, row.value[0])
 
 
-def _claimable(ctx: ClientContext, row: ViewRow) -> bool:
-    """Runnable here and now: a version this site runs, past its back-off, prerequisites met."""
-    version = row.value[0]
-    if ctx.catalogue(version) is None:
+def _claimable(ctx: ClientContext, candidate: Candidate) -> bool:
+    """Runnable here and now: a version this site runs, past its back-off, prerequisites met.
+
+    A ``not_before`` that cannot be read as a time is no back-off: the pass is claimable
+    (the claim removes it), rather than stuck in the queue or stopping the cycle.
+    """
+    if ctx.catalogue(candidate.version) is None:
         return False
-    if row.doc is None:
+    if candidate.pass_doc["status"] != "waiting":
         return False
-    pass_doc = find_pass(row.doc, int(row.key[-1]))
-    if pass_doc is None or pass_doc["status"] != PassState.WAITING:
-        return False
-    not_before = pass_doc.get("not_before")
-    return not (not_before and parse_iso(not_before) > ctx.now())
+    not_before = read_time(candidate.pass_doc.get("not_before"))
+    return not (not_before is not None and not_before > ctx.now())
 
 
-def _prerequisites_met(ctx: ClientContext, rows: list[ViewRow]) -> list[ViewRow]:
-    """Keep rows whose prerequisite passes are completed (one bulk read for the page)."""
-    needed: dict[str, list[tuple[ViewRow, int]]] = {}
-    plain: list[ViewRow] = []
-    for row in rows:
-        assert row.doc is not None
-        pass_doc = find_pass(row.doc, int(row.key[-1]))
-        prerequisites = (pass_doc or {}).get("prerequisites") or []
+def _prerequisites_met(ctx: ClientContext, candidates: list[Candidate]) -> list[Candidate]:
+    """Keep passes whose prerequisite passes are completed (one bulk read for the page)."""
+    needed: dict[str, list[tuple[Candidate, int]]] = {}
+    plain: list[Candidate] = []
+    for candidate in candidates:
+        prerequisites = candidate.pass_doc.get("prerequisites") or []
         if not prerequisites:
-            plain.append(row)
+            plain.append(candidate)
             continue
         for item in prerequisites:
-            needed.setdefault(job_id(item["module"], row.doc["run"]), []).append(
-                (row, int(item["pass"]))
+            needed.setdefault(job_id(item["module"], candidate.job["run"]), []).append(
+                (candidate, item["pass"])
             )
     if not needed:
         return plain
     ids = list(needed)
-    unmet: set[int] = set()
-    for doc_id, doc in zip(ids, ctx.db.get_many(ids), strict=True):
-        for row, number in needed[doc_id]:
+    unmet: set[PassKey] = set()
+    for doc_id, doc in zip(ids, read_jobs(ctx.db, ids), strict=True):
+        for candidate, number in needed[doc_id]:
             prerequisite = find_pass(doc, number) if doc else None
-            if prerequisite is None or prerequisite["status"] != PassState.COMPLETED:
-                unmet.add(id(row))
-    met = [row for rows_ in needed.values() for row, _n in rows_ if id(row) not in unmet]
-    return plain + list({id(r): r for r in met}.values())
+            if prerequisite is None or prerequisite["status"] != "completed":
+                unmet.add(candidate.key)
+    met = [c for pairs in needed.values() for c, _n in pairs if c.key not in unmet]
+    return plain + list({c.key: c for c in met}.values())
+
+
+def _take(ctx: ClientContext, token: str, now: str) -> PassEdit:
+    """The edit that claims one waiting pass for this client, under a fresh token."""
+
+    def edit(_job: JobDocument, pass_doc: PassDocument) -> bool:
+        if pass_doc["status"] != "waiting":
+            return False  # someone else claimed it since the page was read
+        move_pass(pass_doc, "submitted", at=now, by=ctx.by, why="claimed")
+        pass_doc["lock"] = {"site": ctx.site, "client": ctx.client_id, "token": token, "since": now}
+        pass_doc["site"] = ctx.site
+        pass_doc.pop("not_before", None)
+        return True
+
+    return edit
 
 
 def claim(ctx: ClientContext, policy: str, wanted: int, fence: TurnFence | None = None) -> Claims:
@@ -123,36 +146,20 @@ def claim(ctx: ClientContext, policy: str, wanted: int, fence: TurnFence | None 
     batch = ctx.config.limits.claim_batch
     won = claims.won
     for rows in _candidates(ctx, policy, page=batch):
-        chosen = _prerequisites_met(ctx, [r for r in rows if _claimable(ctx, r)])
-        chosen = chosen[: wanted - len(won)]
+        page = [c for c in map(_candidate, rows) if c is not None and _claimable(ctx, c)]
+        chosen = _prerequisites_met(ctx, page)[: wanted - len(won)]
         if not chosen:
             continue
-        tokens = {_pass_key(r): uuid.uuid4().hex for r in chosen}
+        tokens = {c.key: uuid.uuid4().hex for c in chosen}
         now = ctx.now_iso()
-
-        def take(token: str, now: str = now) -> Any:
-            def change(_job: dict[str, Any], pass_doc: dict[str, Any]) -> bool:
-                if pass_doc["status"] != PassState.WAITING:
-                    return False  # someone else claimed it since the page was read
-                move_pass(pass_doc, PassState.SUBMITTED, at=now, by=ctx.by, why="claimed")
-                pass_doc["lock"] = {
-                    "site": ctx.site,
-                    "client": ctx.client_id,
-                    "token": token,
-                    "since": now,
-                }
-                pass_doc["site"] = ctx.site
-                pass_doc.pop("not_before", None)
-                return True
-
-            return change
-
         if fence is not None and not fence.holds(ctx.db):
             break
         # Claimed on the revisions the page was read at: no second read.
-        page_docs = {str(r.doc["_id"]): r.doc for r in chosen if r.doc is not None}
+        page_docs = {c.job["_id"]: c.job for c in chosen}
         outcome = update_passes(
-            ctx.db, {key: (None, take(token)) for key, token in tokens.items()}, known=page_docs
+            ctx.db,
+            {key: (None, _take(ctx, token, now)) for key, token in tokens.items()},
+            known=page_docs,
         )
         won.extend(Claimed(key, tokens[key]) for key in outcome.written)
         claims.documents.update(outcome.documents)

@@ -14,6 +14,8 @@ from gasp.catalog.model import Catalogue
 from gasp.catalog.stored import load_catalogue
 from gasp.config import Config
 from gasp.errors import InputError
+from gasp.model.clock import format_time
+from gasp.model.documents import Kind
 from gasp.runner.spec import StorageElementSpec
 from gasp.store import Database
 
@@ -24,14 +26,6 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
 @dataclass
 class ClientContext:
     """One client process: everything a cycle needs, with the clock injectable for tests."""
@@ -39,7 +33,7 @@ class ClientContext:
     config: Config
     db: Database
     backend: Backend
-    kind: str = "production"
+    kind: Kind = "production"
     clock: Clock = system_clock
     client_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     conflicts: int = 0  # claims lost to another writer since the process started
@@ -58,7 +52,7 @@ class ClientContext:
         return self.clock()
 
     def now_iso(self) -> str:
-        return iso(self.clock())
+        return format_time(self.clock())
 
     @cached_property
     def workdir(self) -> Path:

@@ -18,10 +18,10 @@ from gasp.client.gc_pause import collector_paused
 from gasp.client.heartbeat import heartbeat
 from gasp.client.launch import launch
 from gasp.client.monitor import count_live, monitor
-from gasp.client.prerequisites import promote_dependants
 from gasp.client.release import release_dead_sites, release_stuck
 from gasp.crashpoints import crashpoint
 from gasp.lock.fence import TurnFence
+from gasp.passes.prerequisites import promote_dependants
 
 Sleep = Callable[[float], None]
 

@@ -6,11 +6,10 @@ hands; a site silent for longer than the stale limit has its passes released.
 
 from __future__ import annotations
 
-from typing import Any
-
 from gasp import __version__
 from gasp.client.context import ClientContext
 from gasp.errors import Conflict
+from gasp.model.documents import SiteDocument, site_document, stored
 
 SITE_PREFIX = "site:"
 
@@ -18,23 +17,26 @@ SITE_PREFIX = "site:"
 def heartbeat(ctx: ClientContext) -> None:
     doc_id = SITE_PREFIX + ctx.site
     for _attempt in range(10):
-        doc: dict[str, Any] = ctx.db.get_many([doc_id])[0] or {"_id": doc_id, "type": "site"}
+        found = ctx.db.get_many([doc_id])[0]
+        doc = site_document(found) if found else SiteDocument(_id=doc_id, type="site")
         doc.update(
-            name=ctx.site,
-            client_version=__version__,
-            client=ctx.client_id,
-            backends=[ctx.config.backend.name],
-            software=sorted(ctx.config.software),
-            limits=ctx.config.limits.model_dump(),
-            heartbeat=ctx.now_iso(),
+            {
+                "name": ctx.site,
+                "client_version": __version__,
+                "client": ctx.client_id,
+                "backends": [ctx.config.backend.name],
+                "software": sorted(ctx.config.software),
+                "limits": ctx.config.limits.model_dump(),
+                "heartbeat": ctx.now_iso(),
+            }
         )
         try:
-            ctx.db.put(doc)
+            ctx.db.put(stored(doc))
             return
         except Conflict:
             continue
 
 
-def sites(ctx: ClientContext) -> list[dict[str, Any]]:
+def sites(ctx: ClientContext) -> list[SiteDocument]:
     rows = ctx.db.all_docs(startkey=SITE_PREFIX, endkey=SITE_PREFIX + "\ufff0", include_docs=True)
-    return [row.doc for row in rows if row.doc]
+    return [site_document(row.doc) for row in rows if row.doc]

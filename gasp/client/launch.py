@@ -12,22 +12,21 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from gasp.backends.base import Submission
 from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
-from gasp.client.passes import PassKey, find_pass, update_passes
-from gasp.client.prerequisites import promote_dependants
 from gasp.client.processing_spec import Inputs, input_documents, processing_spec
-from gasp.client.spec_parts import application_spec, output_specs
+from gasp.client.spec_parts import application_spec, claim_token, output_specs
 from gasp.crashpoints import crashpoint
 from gasp.errors import GaspError
+from gasp.model.documents import EventMode, JobDocument, PassDocument, SubjobDocument
 from gasp.model.ids import job_id
-from gasp.model.states import PassState, SubjobState
 from gasp.model.transitions import move_pass, move_subjob
+from gasp.passes.prerequisites import promote_dependants
+from gasp.passes.update import PassEdit, PassKey, find_pass, holds, read_jobs, update_passes
 from gasp.runner.spec import JobSpec
 from gasp.validation import describe_validation_error
 
@@ -55,9 +54,9 @@ def seed_of(module: str, run: int, subrun: int, pass_number: int) -> int:
 
 def build_spec(
     ctx: ClientContext,
-    job: dict[str, Any],
-    pass_doc: dict[str, Any],
-    subjob: dict[str, Any],
+    job: JobDocument,
+    pass_doc: PassDocument,
+    subjob: SubjobDocument,
     workdir: Path,
     inputs: Inputs | None = None,
 ) -> JobSpec:
@@ -65,22 +64,22 @@ def build_spec(
 
     ``inputs``: the data documents processing passes read (``input_documents``).
     """
-    module, run, number = str(job["module"]), int(job["run"]), int(pass_doc["pass"])
-    subrun, attempt = int(subjob["subrun"]), int(pass_doc.get("attempt", 1))
+    module, run, number = job["module"], job["run"], pass_doc["pass"]
+    subrun, attempt = subjob["subrun"], pass_doc.get("attempt", 1)
     if ctx.kind == "processing":
         name = job_name(module, run, subrun, number, attempt)
         seed = seed_of(module, run, subrun, number)
         return processing_spec(
             ctx, job, pass_doc, subjob, workdir, inputs or {}, name=name, seed=seed
         )
-    version = str(pass_doc["rat_version"])
+    version = pass_doc["rat_version"]
     catalogue = ctx.catalogue(version)
     if not isinstance(catalogue, ProductionCatalogue) or module not in catalogue.modules:
         raise GaspError(f"{module}: no catalogue entry for software version {version}")
     entry = catalogue.modules[module]
-    mode = str(pass_doc.get("event_mode") or entry.event_mode)
+    mode: EventMode = pass_doc.get("event_mode") or entry.event_mode
     events = subjob.get("n_events")
-    expected = int(events) if events is not None and mode in ("number", "run_number") else None
+    expected = events if events is not None and mode in ("number", "run_number") else None
     outputs = output_specs(
         ctx.kind,
         module,
@@ -93,16 +92,16 @@ def build_spec(
     )
     return JobSpec(
         name=job_name(module, run, subrun, number, attempt),
-        kind=ctx.kind,  # type: ignore[arg-type]
+        kind=ctx.kind,
         module=module,
         run=run,
         subrun=subrun,
         pass_number=number,
         attempt=attempt,
-        token=str(pass_doc["lock"]["token"]),
+        token=claim_token(pass_doc),
         application=application_spec(ctx, version, entry.path),
-        event_mode=mode,  # type: ignore[arg-type]
-        n_events=int(events) if events is not None else None,
+        event_mode=mode,
+        n_events=events,
         duration_s=subjob.get("duration_s"),
         seed=seed_of(module, run, subrun, number),
         template=pass_doc.get("template") or {},
@@ -116,7 +115,7 @@ def build_spec(
 def pending_subjobs(
     ctx: ClientContext,
     claims: dict[PassKey, str],
-    known: Mapping[str, dict[str, Any]] | None = None,
+    known: Mapping[str, JobDocument] | None = None,
     unstartable: dict[PassKey, str] | None = None,
 ) -> list[Pending]:
     """Every waiting subjob of these claims, with its specification; what is left to submit.
@@ -128,32 +127,26 @@ def pending_subjobs(
     keys = list(claims)
     ids = [job_id(k[0], k[1]) for k in keys]
     if known and all(i in known for i in ids):
-        docs: list[dict[str, Any] | None] = [known[i] for i in ids]
+        docs: list[JobDocument | None] = [known[i] for i in ids]
     else:
-        docs = ctx.db.get_many(ids)
+        docs = read_jobs(ctx.db, ids)
     pairs = [(j, p) for j, k in zip(docs, keys, strict=True) if j and (p := find_pass(j, k[2]))]
     inputs = input_documents(ctx, pairs) if ctx.kind == "processing" else {}
     pending: list[Pending] = []
     for key, job in zip(keys, docs, strict=True):
         pass_doc = find_pass(job, key[2]) if job else None
-        if (
-            job is None
-            or pass_doc is None
-            or (pass_doc.get("lock") or {}).get("token") != claims[key]
-        ):
+        if job is None or pass_doc is None or not holds(pass_doc, claims[key]):
             continue
         of_pass: list[Pending] = []
         try:
             for subjob in pass_doc["subjobs"]:
-                if subjob["status"] != SubjobState.WAITING:
+                if subjob["status"] != "waiting":
                     continue
-                attempt = int(pass_doc.get("attempt", 1))
-                name = job_name(key[0], key[1], int(subjob["subrun"]), key[2], attempt)
+                attempt = pass_doc.get("attempt", 1)
+                name = job_name(key[0], key[1], subjob["subrun"], key[2], attempt)
                 workdir = ctx.workdir / name
                 spec = build_spec(ctx, job, pass_doc, subjob, workdir, inputs).model_dump_json()
-                of_pass.append(
-                    Pending(key, claims[key], int(subjob["subrun"]), name, workdir, spec)
-                )
+                of_pass.append(Pending(key, claims[key], subjob["subrun"], name, workdir, spec))
         except (GaspError, ValidationError) as exc:
             if unstartable is None:
                 raise
@@ -180,14 +173,14 @@ def fail_unstartable(
     """
     now = ctx.now_iso()
 
-    def fail(reason: str) -> Any:
-        def change(_job: dict[str, Any], pass_doc: dict[str, Any]) -> bool:
-            move_pass(pass_doc, PassState.FAILED, at=now, by=ctx.by, why="could not start")
+    def fail(reason: str) -> PassEdit:
+        def edit(_job: JobDocument, pass_doc: PassDocument) -> bool:
+            move_pass(pass_doc, "failed", at=now, by=ctx.by, why="could not start")
             pass_doc["error"] = f"could not start: {reason}"
             pass_doc["lock"] = None
             return True
 
-        return change
+        return edit
 
     outcome = update_passes(
         ctx.db, {key: (claims[key], fail(reason)) for key, reason in why.items()}
@@ -199,7 +192,7 @@ def fail_unstartable(
 def launch(
     ctx: ClientContext,
     claims: dict[PassKey, str],
-    known: Mapping[str, dict[str, Any]] | None = None,
+    known: Mapping[str, JobDocument] | None = None,
 ) -> int:
     """Submit every waiting subjob of these claims; returns how many went to the backend.
 
@@ -224,25 +217,27 @@ def launch(
     for item in pending:
         by_pass.setdefault(item.key, []).append(item)
 
-    def record(items: list[Pending]) -> Any:
-        def change(_job: dict[str, Any], pass_doc: dict[str, Any]) -> bool:
+    def record(items: list[Pending]) -> PassEdit:
+        def edit(_job: JobDocument, pass_doc: PassDocument) -> bool:
             changed = False
             for item in items:
-                subjob = next(s for s in pass_doc["subjobs"] if int(s["subrun"]) == item.subrun)
-                if subjob["status"] != SubjobState.WAITING:
+                subjob = next(s for s in pass_doc["subjobs"] if s["subrun"] == item.subrun)
+                if subjob["status"] != "waiting":
                     continue
-                move_subjob(subjob, SubjobState.SUBMITTED)
+                move_subjob(subjob, "submitted")
                 subjob.update(
-                    backend=ctx.backend.name,
-                    backend_id=ids[item.name],
-                    name=item.name,
-                    workdir=str(item.workdir),
-                    submitted=now,
+                    {
+                        "backend": ctx.backend.name,
+                        "backend_id": ids[item.name],
+                        "name": item.name,
+                        "workdir": str(item.workdir),
+                        "submitted": now,
+                    }
                 )
                 changed = True
             return changed
 
-        return change
+        return edit
 
     # Recorded on the revisions the claim wrote (``known``): a conflict, if another writer
     # came in between, re-reads and re-applies, so nothing is recorded on a stale read.

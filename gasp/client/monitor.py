@@ -12,26 +12,34 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gasp.backends.base import BackendState, JobStatus
 from gasp.client.context import ClientContext
-from gasp.client.passes import Change, PassKey, update_passes
 from gasp.errors import GaspError, InputError
-from gasp.model.states import PassState, SubjobState
+from gasp.jobfolder import REPORT_FILE
+from gasp.model.documents import (
+    JobDocument,
+    OutputFile,
+    PassDocument,
+    PassStateName,
+    SubjobDocument,
+    SubjobStateName,
+)
 from gasp.model.transitions import move_pass, move_subjob
-from gasp.runner.spec import REPORT_FILE, JobReport, parse_report
+from gasp.passes.update import PassEdit, PassKey, find_pass, row_job, update_passes
+from gasp.runner.spec import JobReport, OutputReport, parse_report
 
-LIVE_SUBJOB = (SubjobState.SUBMITTED, SubjobState.RUNNING, SubjobState.UNKNOWN)
-TERMINAL_SUBJOB = (SubjobState.COMPLETED, SubjobState.FAILED, SubjobState.CANCELED)
+HELD: tuple[PassStateName, ...] = ("submitted", "running")  # a site's claim is live
+LIVE_SUBJOB: tuple[SubjobStateName, ...] = ("submitted", "running", "unknown")
+TERMINAL_SUBJOB: tuple[SubjobStateName, ...] = ("completed", "failed", "canceled")
 
 
 @dataclass
 class LivePass:
     key: PassKey
     token: str
-    job: dict[str, Any]
-    pass_doc: dict[str, Any]
+    job: JobDocument
+    pass_doc: PassDocument
 
 
 @dataclass
@@ -46,24 +54,25 @@ class MonitorResult:
 def live_passes(ctx: ClientContext) -> list[LivePass]:
     """This site's passes that are submitted or running, with their documents."""
     found: list[LivePass] = []
-    for status in (PassState.SUBMITTED, PassState.RUNNING):
+    for status in HELD:
         rows = ctx.db.view(
             "passes",
             "by_site",
-            startkey=[ctx.site, str(status)],
-            endkey=[ctx.site, str(status), {}],
+            startkey=[ctx.site, status],
+            endkey=[ctx.site, status, {}],
             include_docs=True,
         )
         for row in rows:
-            if row.doc is None:
+            job = row_job(row)
+            if job is None:
                 continue
-            number = int(row.key[-1])
-            pass_doc = next(p for p in row.doc["passes"] if int(p["pass"]) == number)
-            lock = pass_doc.get("lock") or {}
-            if lock.get("site") != ctx.site or not lock.get("token"):
+            pass_doc = find_pass(job, int(row.key[-1]))
+            assert pass_doc is not None  # the view row was made from this pass
+            lock = pass_doc.get("lock")
+            if not lock or lock.get("site") != ctx.site or not lock.get("token"):
                 continue
-            key = (str(row.key[2]), int(row.key[3]), number)
-            found.append(LivePass(key, str(lock["token"]), row.doc, pass_doc))
+            key = (job["module"], job["run"], pass_doc["pass"])
+            found.append(LivePass(key, lock["token"], job, pass_doc))
     return found
 
 
@@ -85,61 +94,87 @@ def read_report(ctx: ClientContext, workdir: Path, name: str, token: str) -> Job
     return report
 
 
+def _output_file(output: OutputReport) -> OutputFile:
+    """A stored output as the report names it; the catalogue reads it at finalize."""
+    return {
+        "data_type": output.data_type,
+        "name": output.name,
+        "lfn": output.lfn,
+        "size": output.size,
+        "adler32": output.adler32,
+        "events": output.events,
+        "se": output.se,
+        "url": output.url,
+    }
+
+
 def _apply(
-    ctx: ClientContext, subjob: dict[str, Any], status: JobStatus, token: str, now: str
+    ctx: ClientContext, subjob: SubjobDocument, status: JobStatus, token: str, now: str
 ) -> None:
     """Move one subjob according to what the backend (and the report) says."""
     state = status.state
     if state == BackendState.QUEUED:
-        if subjob["status"] == SubjobState.UNKNOWN:
-            move_subjob(subjob, SubjobState.SUBMITTED)
+        if subjob["status"] == "unknown":
+            move_subjob(subjob, "submitted")
         subjob.pop("unknown_cycles", None)
     elif state == BackendState.RUNNING:
-        move_subjob(subjob, SubjobState.RUNNING)
+        move_subjob(subjob, "running")
         subjob.setdefault("started", now)
         subjob.pop("unknown_cycles", None)
     elif state == BackendState.FINISHED:
         try:
-            report = read_report(ctx, Path(subjob["workdir"]), str(subjob["name"]), token)
+            report = read_report(ctx, Path(subjob["workdir"]), subjob["name"], token)
         except UnusableReport as exc:
-            move_subjob(subjob, SubjobState.FAILED)
+            move_subjob(subjob, "failed")
             why = " ".join(str(exc).split())[:500]
             subjob.update(
-                finished=now, error=f"the job ended without a valid report: {why}", retryable=True
+                {
+                    "finished": now,
+                    "error": f"the job ended without a valid report: {why}",
+                    "retryable": True,
+                }
             )
             return
         subjob.update(
-            started=report.started,
-            finished=report.finished,
-            exit_code=report.exit_code,
-            cpu_s=round(report.cpu_s, 3),
-            wall_s=round(report.wall_s, 3),
-            error=report.error,
+            {
+                "started": report.started,
+                "finished": report.finished,
+                "exit_code": report.exit_code,
+                "cpu_s": round(report.cpu_s, 3),
+                "wall_s": round(report.wall_s, 3),
+                "error": report.error,
+            }
         )
         if report.status == "completed":
-            subjob["files"] = [o.model_dump() for o in report.outputs]
-            move_subjob(subjob, SubjobState.COMPLETED)
+            subjob["files"] = [_output_file(o) for o in report.outputs]
+            move_subjob(subjob, "completed")
         else:
-            move_subjob(subjob, SubjobState.FAILED)
+            move_subjob(subjob, "failed")
     elif state == BackendState.FAILED:
-        move_subjob(subjob, SubjobState.FAILED)
+        move_subjob(subjob, "failed")
         subjob.update(
-            finished=now,
-            error=f"{ctx.backend.name}: {status.reason or 'job failed'}",
-            retryable=True,
+            {
+                "finished": now,
+                "error": f"{ctx.backend.name}: {status.reason or 'job failed'}",
+                "retryable": True,
+            }
         )
     else:  # UNKNOWN: never read as finished; failed only after several cycles
-        cycles = int(subjob.get("unknown_cycles", 0)) + 1
+        cycles = subjob.get("unknown_cycles", 0) + 1
         if cycles >= ctx.config.limits.unknown_cycles:
-            if subjob["status"] != SubjobState.UNKNOWN:
-                move_subjob(subjob, SubjobState.UNKNOWN)
-            move_subjob(subjob, SubjobState.FAILED)
+            if subjob["status"] != "unknown":
+                move_subjob(subjob, "unknown")
+            move_subjob(subjob, "failed")
             subjob.update(
-                finished=now, error=f"{ctx.backend.name} lost track of the job", retryable=True
+                {
+                    "finished": now,
+                    "error": f"{ctx.backend.name} lost track of the job",
+                    "retryable": True,
+                }
             )
             subjob.pop("unknown_cycles", None)
         else:
-            move_subjob(subjob, SubjobState.UNKNOWN)
+            move_subjob(subjob, "unknown")
             subjob["unknown_cycles"] = cycles
 
 
@@ -147,12 +182,12 @@ def count_live(ctx: ClientContext) -> int:
     """How many passes this site holds, without asking the backend anything."""
     return sum(
         row.value
-        for status in (PassState.SUBMITTED, PassState.RUNNING)
+        for status in HELD
         for row in ctx.db.view(
             "passes",
             "by_site_count",
-            startkey=[ctx.site, str(status)],
-            endkey=[ctx.site, str(status), {}],
+            startkey=[ctx.site, status],
+            endkey=[ctx.site, status, {}],
             reduce=True,
         )
     )
@@ -162,26 +197,26 @@ def _recorder(
     ctx: ClientContext,
     touched: dict[str, JobStatus],
     key: PassKey,
+    token: str,
     now: str,
     ready: dict[PassKey, bool],
-) -> Change:
-    """The change that records what the backend said of one pass's subjobs."""
+) -> PassEdit:
+    """The edit that records what the backend said of one pass's subjobs."""
 
-    def change(_job: dict[str, Any], pass_doc: dict[str, Any]) -> bool:
+    def edit(_job: JobDocument, pass_doc: PassDocument) -> bool:
         before = json.dumps(pass_doc, sort_keys=True)
         for subjob in pass_doc["subjobs"]:
-            status = touched.get(str(subjob.get("backend_id")))
+            status = touched.get(subjob.get("backend_id", ""))
             if status is not None and subjob["status"] in LIVE_SUBJOB:
-                _apply(ctx, subjob, status, str(pass_doc["lock"]["token"]), now)
-        if pass_doc["status"] == PassState.SUBMITTED and any(
-            s["status"] not in (SubjobState.WAITING, SubjobState.SUBMITTED)
-            for s in pass_doc["subjobs"]
+                _apply(ctx, subjob, status, token, now)
+        if pass_doc["status"] == "submitted" and any(
+            s["status"] not in ("waiting", "submitted") for s in pass_doc["subjobs"]
         ):
-            move_pass(pass_doc, PassState.RUNNING, at=now, by=ctx.by)
+            move_pass(pass_doc, "running", at=now, by=ctx.by)
         ready[key] = all(s["status"] in TERMINAL_SUBJOB for s in pass_doc["subjobs"])
         return json.dumps(pass_doc, sort_keys=True) != before
 
-    return change
+    return edit
 
 
 def monitor(ctx: ClientContext) -> MonitorResult:
@@ -191,32 +226,32 @@ def monitor(ctx: ClientContext) -> MonitorResult:
     result.live = len(passes)
     result.tokens = {p.key: p.token for p in passes}
     ids = [
-        str(s["backend_id"])
+        s["backend_id"]
         for p in passes
         for s in p.pass_doc["subjobs"]
         if s["status"] in LIVE_SUBJOB and s.get("backend_id")
     ]
     statuses = ctx.backend.status(ids) if ids else {}
     now = ctx.now_iso()
-    changes = {}
+    edits: dict[PassKey, tuple[str | None, PassEdit]] = {}
     ready: dict[PassKey, bool] = {}
     for live in passes:
         subjobs = live.pass_doc["subjobs"]
-        if any(s["status"] == SubjobState.WAITING for s in subjobs):
+        if any(s["status"] == "waiting" for s in subjobs):
             result.to_launch[live.key] = live.token
         if all(s["status"] in TERMINAL_SUBJOB for s in subjobs):
             result.to_finalize.append(live.key)
             continue
         touched = {
-            str(s["backend_id"]): statuses[str(s["backend_id"])]
+            s["backend_id"]: statuses[s["backend_id"]]
             for s in subjobs
-            if s["status"] in LIVE_SUBJOB and str(s.get("backend_id")) in statuses
+            if s["status"] in LIVE_SUBJOB and s.get("backend_id") in statuses
         }
         if not touched:
             continue
 
-        changes[live.key] = (live.token, _recorder(ctx, touched, live.key, now, ready))
-    outcome = update_passes(ctx.db, changes)
+        edits[live.key] = (live.token, _recorder(ctx, touched, live.key, live.token, now, ready))
+    outcome = update_passes(ctx.db, edits)
     result.changed = len(outcome.written)
     result.to_finalize.extend(key for key in outcome.written if ready.get(key))
     return result

@@ -15,67 +15,75 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.client.context import ClientContext
-from gasp.client.spec_parts import application_spec, output_specs
+from gasp.client.spec_parts import application_spec, claim_token, output_specs
 from gasp.errors import GaspError
+from gasp.model.documents import (
+    DataDocument,
+    DataType,
+    InputFile,
+    JobDocument,
+    PassDocument,
+    SubjobDocument,
+    data_document,
+)
 from gasp.model.ids import data_id
 from gasp.runner.spec import InputSpec, JobSpec
 
-Inputs = Mapping[str, dict[str, Any] | None]  # data documents by id
+Inputs = Mapping[str, DataDocument | None]  # data documents by id
 STREAMED_LEVELS = ("run",)
 
 
-def catalogue_module(job: Mapping[str, Any], pass_doc: Mapping[str, Any]) -> str:
+def catalogue_module(job: JobDocument, pass_doc: PassDocument) -> str:
     """The catalogue entry a pass runs (its own module unless the pass says otherwise)."""
-    return str(pass_doc.get("catalogue_module") or job["module"])
+    return pass_doc.get("catalogue_module") or job["module"]
 
 
-def _input_type(catalogue: ProcessingCatalogue, module: str) -> str:
+def _input_type(catalogue: ProcessingCatalogue, module: str) -> DataType:
     outputs = list(catalogue.modules[module].outputs)
     return "ratds" if "ratds" in outputs else outputs[0]
 
 
 def input_documents(
-    ctx: ClientContext, passes: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+    ctx: ClientContext, passes: Sequence[tuple[JobDocument, PassDocument]]
 ) -> Inputs:
     """The data documents every (job, pass) here reads from its prerequisites: one read."""
     ids: list[str] = []
     for job, pass_doc in passes:
-        catalogue = ctx.catalogue(str(pass_doc["rat_version"]))
+        catalogue = ctx.catalogue(pass_doc["rat_version"])
         if not isinstance(catalogue, ProcessingCatalogue):
             continue
         for item in pass_doc.get("prerequisites") or []:
             if item["module"] in catalogue.modules:
                 data_type = _input_type(catalogue, item["module"])
-                ids.append(data_id(item["module"], int(job["run"]), int(item["pass"]), data_type))
+                ids.append(data_id(item["module"], job["run"], item["pass"], data_type))
     ids = list(dict.fromkeys(ids))
-    return dict(zip(ids, ctx.db.get_many(ids), strict=True)) if ids else {}
+    if not ids:
+        return {}
+    docs = ctx.db.get_many(ids)
+    return {i: data_document(d) if d is not None else None for i, d in zip(ids, docs, strict=True)}
 
 
 def _from_prerequisites(
     catalogue: ProcessingCatalogue,
-    job: Mapping[str, Any],
-    pass_doc: Mapping[str, Any],
-    subjob: Mapping[str, Any],
+    job: JobDocument,
+    pass_doc: PassDocument,
+    subjob: SubjobDocument,
     documents: Inputs,
     level: str,
-) -> list[dict[str, Any]]:
-    found = []
+) -> list[InputFile]:
+    found: list[InputFile] = []
     for item in pass_doc.get("prerequisites") or []:
         doc_id = data_id(
-            item["module"],
-            int(job["run"]),
-            int(item["pass"]),
-            _input_type(catalogue, item["module"]),
+            item["module"], job["run"], item["pass"], _input_type(catalogue, item["module"])
         )
         doc = documents.get(doc_id)
         if doc is None:
             raise GaspError(f"{doc_id}: the prerequisite's output is not catalogued")
         for entry in doc.get("files", []):
-            if level == "sub_run" and int(entry["subrun"]) != int(subjob["subrun"]):
+            if level == "sub_run" and entry["subrun"] != subjob["subrun"]:
                 continue
             replica = next((r for r in entry["replicas"] if r.get("status") == "ok"), None)
             if replica is None:
@@ -95,9 +103,9 @@ def _from_prerequisites(
 
 def processing_spec(
     ctx: ClientContext,
-    job: dict[str, Any],
-    pass_doc: dict[str, Any],
-    subjob: dict[str, Any],
+    job: JobDocument,
+    pass_doc: PassDocument,
+    subjob: SubjobDocument,
     workdir: Path,
     documents: Inputs,
     *,
@@ -105,19 +113,19 @@ def processing_spec(
     seed: int,
 ) -> JobSpec:
     """The specification of one processing subjob."""
-    module, run, number = str(job["module"]), int(job["run"]), int(pass_doc["pass"])
-    version = str(pass_doc["rat_version"])
+    module, run, number = job["module"], job["run"], pass_doc["pass"]
+    version = pass_doc["rat_version"]
     catalogue = ctx.catalogue(version)
     entry_name = catalogue_module(job, pass_doc)
     if not isinstance(catalogue, ProcessingCatalogue) or entry_name not in catalogue.modules:
         raise GaspError(f"{entry_name}: no processing catalogue entry for version {version}")
     entry = catalogue.modules[entry_name]
-    level = str(pass_doc.get("level") or entry.level)
+    level = pass_doc.get("level") or entry.level
     inputs = subjob.get("inputs")
     if inputs is None:
         inputs = _from_prerequisites(catalogue, job, pass_doc, subjob, documents, level)
-    events = sum(int(i["events"]) for i in inputs)
-    subrun = int(subjob["subrun"])
+    events = sum(i["events"] for i in inputs)
+    subrun = subjob["subrun"]
     outputs = output_specs(
         ctx.kind, module, run, subrun, number, entry.outputs, entry.other_suffix, events
     )
@@ -128,18 +136,18 @@ def processing_spec(
         run=run,
         subrun=subrun,
         pass_number=number,
-        attempt=int(pass_doc.get("attempt", 1)),
-        token=str(pass_doc["lock"]["token"]),
+        attempt=pass_doc.get("attempt", 1),
+        token=claim_token(pass_doc),
         application=application_spec(ctx, version, entry.path),
         seed=seed,
         template=pass_doc.get("template") or {},
         inputs=[
             InputSpec(
-                url=str(i["url"]),
-                name=str(i["name"]),
-                size=int(i["size"]),
-                adler32=str(i["adler32"]),
-                stream=bool(i.get("stream", False)),
+                url=i["url"],
+                name=i["name"],
+                size=i["size"],
+                adler32=i["adler32"],
+                stream=i.get("stream", False),
             )
             for i in inputs
         ],

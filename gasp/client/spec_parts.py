@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gasp.client.context import ClientContext
+from gasp.errors import GaspError
+from gasp.model.documents import Kind, PassDocument
 from gasp.model.naming import file_name, logical_path
 from gasp.runner.spec import ApplicationSpec, DataType, OutputSpec
 
@@ -26,8 +28,16 @@ def application_spec(ctx: ClientContext, version: str, macro: str) -> Applicatio
     )
 
 
+def claim_token(pass_doc: PassDocument) -> str:
+    """The token of the claim a pass is launched under, which its jobs' reports echo."""
+    lock = pass_doc["lock"]
+    if lock is None:
+        raise GaspError(f"pass {pass_doc['pass']} is not claimed: nothing to launch it under")
+    return lock["token"]
+
+
 def output_specs(
-    kind: str,
+    kind: Kind,
     module: str,
     run: int,
     subrun: int,

@@ -2,27 +2,28 @@
 
 Every subjob's file of the same (pass, data type) goes into one document, one entry per
 subrun; registering the same file twice changes nothing, so finalizing can be repeated
-after a crash without duplicating a catalogue entry.
+after a crash without duplicating a catalogue entry. Their shapes are
+``gasp.model.documents``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from gasp.model.documents import DataDocument, DataType, FileEntry, Kind
 from gasp.model.ids import data_id
 
 
 def new_data_document(
     *,
-    kind: str,
+    kind: Kind,
     module: str,
     run: int,
     pass_number: int,
-    data_type: str,
+    data_type: DataType,
     rat_version: str,
     labels: Sequence[str],
-) -> dict[str, Any]:
+) -> DataDocument:
     return {
         "_id": data_id(module, run, pass_number, data_type),
         "type": "data",
@@ -39,7 +40,7 @@ def new_data_document(
 
 def file_entry(
     *, subrun: int, name: str, lfn: str, size: int, adler32: str, events: int, se: str, url: str
-) -> dict[str, Any]:
+) -> FileEntry:
     return {
         "subrun": subrun,
         "name": name,
@@ -51,15 +52,15 @@ def file_entry(
     }
 
 
-def merge_file(doc: dict[str, Any], entry: Mapping[str, Any]) -> bool:
+def merge_file(doc: DataDocument, entry: FileEntry) -> bool:
     """Put ``entry`` into the document's files (one per subrun); True if anything changed."""
-    files: list[dict[str, Any]] = doc.setdefault("files", [])
+    files = doc.setdefault("files", [])
     for index, current in enumerate(files):
         if current["subrun"] == entry["subrun"]:
             if current == entry:
                 return False
-            files[index] = dict(entry)
+            files[index] = entry.copy()
             return True
-    files.append(dict(entry))
-    files.sort(key=lambda f: int(f["subrun"]))
+    files.append(entry.copy())
+    files.sort(key=lambda f: f["subrun"])
     return True

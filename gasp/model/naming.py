@@ -7,7 +7,11 @@ the other_* types the module's ``other_suffix``. Logical path:
 
 from __future__ import annotations
 
-DATA_TYPES = ("ratds", "ntuple", "soc", "other_ratds", "other_ntuple")
+from typing import get_args
+
+from gasp.model.documents import DataType, Kind
+
+DATA_TYPES: tuple[DataType, ...] = get_args(DataType)
 
 
 def type_tag(data_type: str, other_suffix: str | None = None) -> str | None:
@@ -34,5 +38,5 @@ def file_name(
     return f"{stem}.{tag}.root" if tag else f"{stem}.root"
 
 
-def logical_path(kind: str, module: str, run: int, name: str) -> str:
+def logical_path(kind: Kind, module: str, run: int, name: str) -> str:
     return f"{kind}/{module}/r{run // 100 * 100}/{name}"

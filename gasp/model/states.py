@@ -8,8 +8,27 @@ as operator transitions (retry, cancel, unlock, delete).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 from gasp.errors import InputError
+
+PassStateName = Literal[
+    "new",
+    "waiting",
+    "submitted",
+    "running",
+    "completed",
+    "partFail",
+    "failed",
+    "unsatisfied",
+    "canceled",
+    "deleted",
+]
+"""A pass's ``status`` as documents store it: the values of ``PassState``."""
+SubjobStateName = Literal[
+    "waiting", "submitted", "running", "completed", "failed", "canceled", "unknown"
+]
+"""A subjob's ``status`` as documents store it: the values of ``SubjobState``."""
 
 
 class PassState(StrEnum):
@@ -37,6 +56,20 @@ class SubjobState(StrEnum):
 
 P = PassState
 S = SubjobState
+
+_PASS_NAMES: dict[str, PassStateName] = {name: name for name in get_args(PassStateName)}
+_SUBJOB_NAMES: dict[str, SubjobStateName] = {name: name for name in get_args(SubjobStateName)}
+
+
+def pass_state_name(state: PassState | PassStateName) -> PassStateName:
+    """The name a document stores for a pass state (``KeyError`` for no state)."""
+    return _PASS_NAMES[state]
+
+
+def subjob_state_name(state: SubjobState | SubjobStateName) -> SubjobStateName:
+    """The name a document stores for a subjob state (``KeyError`` for no state)."""
+    return _SUBJOB_NAMES[state]
+
 
 # What the system itself may do: prerequisites, claims, monitoring, finalizing, release.
 PASS_TRANSITIONS: dict[PassState, frozenset[PassState]] = {

@@ -23,6 +23,7 @@ from types import FrameType
 from typing import TextIO
 
 from gasp.crashpoints import crashpoint
+from gasp.jobfolder import REPORT_FILE
 from gasp.runner.checks import check_output
 from gasp.runner.command import application_argv
 from gasp.runner.errors import ApplicationFailed, JobFailed, SpecError, Terminated
@@ -30,7 +31,7 @@ from gasp.runner.execute import STDERR, STDOUT, Finished, run_application
 from gasp.runner.markers import mark
 from gasp.runner.render import render_macro
 from gasp.runner.report import now, tail, write_report
-from gasp.runner.spec import REPORT_FILE, JobReport, JobSpec, OutputReport
+from gasp.runner.spec import JobReport, JobSpec, OutputReport
 from gasp.runner.specfile import identity, load_spec
 from gasp.runner.stage import remove_staged, stage_inputs
 from gasp.runner.upload import store_outputs

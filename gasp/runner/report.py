@@ -12,7 +12,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gasp.runner.spec import REPORT_FILE, JobReport
+from gasp.jobfolder import REPORT_FILE
+from gasp.runner.spec import JobReport
 
 TAIL_LINES = 20
 TAIL_CHARS = 4000

@@ -144,10 +144,6 @@ class JobReport(_Model):
     stderr: FileName = "stderr.txt"
 
 
-SPEC_FILE = "spec.json"
-REPORT_FILE = "report.json"
-
-
 def parse_report(text: str | bytes, source: str) -> JobReport:
     """The report in ``text``, or ``InputError`` naming ``source`` and every problem."""
     data = parse_json(text, source)

@@ -17,11 +17,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gasp.jobfolder import REPORT_FILE, SPEC_FILE
 from gasp.parsing import parse_json
 from gasp.runner.command import StemError, output_stem
 from gasp.runner.errors import SpecError
 from gasp.runner.render import macro_source
-from gasp.runner.spec import REPORT_FILE, SPEC_FILE, JobSpec
+from gasp.runner.spec import JobSpec
 from gasp.validation import describe_validation_error
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from gasp.errors import InputError, StoreError
 from gasp.model.run import RunDocument, check_run_period, check_run_type, run_id, run_time
-from gasp.progress import progress
+from gasp.progress_protocol import Progress, silent
 from gasp.runs.merge import set_metadata
 from gasp.store import Database
 from gasp.values import check_run, parse_run
@@ -116,11 +116,11 @@ class ImportSummary:
 
 
 def store_metadata(
-    db: Database, rows: Sequence[RunRow], source: str, *, show_progress: bool = True
+    db: Database, rows: Sequence[RunRow], source: str, *, progress: Progress = silent
 ) -> ImportSummary:
     """Write the rows into their run documents, in batches; files already there stay."""
     summary = ImportSummary()
-    with progress("importing runs", len(rows), enabled=show_progress) as advance:
+    with progress("importing runs", len(rows)) as advance:
         for begin in range(0, len(rows), BATCH):
             batch = rows[begin : begin + BATCH]
             _store_batch(db, batch, source, summary)

@@ -30,7 +30,7 @@ from pathlib import Path
 from gasp.crashpoints import crashpoint
 from gasp.errors import InputError, StoreError
 from gasp.model.run import RawFile, RawReplica, RunDocument, raw_lfn, run_id
-from gasp.progress import progress
+from gasp.progress_protocol import Progress, silent
 from gasp.runs.merge import fill_metadata, registered_file, with_files
 from gasp.runs.sidecar import (
     Sidecar,
@@ -66,7 +66,7 @@ class RegisterSummary:
     elements: set[str] = field(default_factory=set)
 
 
-def check_folder(db: Database, folder: Path, *, show_progress: bool = True) -> list[RunPlan]:
+def check_folder(db: Database, folder: Path, *, progress: Progress = silent) -> list[RunPlan]:
     """Phase 1: every run of the folder checked; ``InputError`` listing every problem."""
     sidecars = find_sidecars(folder)
     problems: list[str] = []
@@ -80,7 +80,7 @@ def check_folder(db: Database, folder: Path, *, show_progress: bool = True) -> l
     docs = db.get_many([run_id(s.run) for s in parsed]) if parsed else []
     plans = []
     total = sum(len(s.files()) for s in parsed)
-    with progress("checking raw files", total, enabled=show_progress) as advance:
+    with progress("checking raw files", total) as advance:
         for sidecar, doc in zip(parsed, docs, strict=True):
             existing = _existing(doc, problems)
             plan = RunPlan(sidecar, existing)
@@ -180,14 +180,14 @@ def register_runs(
     elements: Sequence[StorageElement],
     say: Say,
     *,
-    show_progress: bool = True,
+    progress: Progress = silent,
 ) -> RegisterSummary:
     """Phase 2: copy what is not yet stored and write the run documents in batches."""
     archiver = Archiver(elements, say)
     summary = RegisterSummary(runs=len(plans))
     pending: list[RunDocument] = []
     total = sum(len(p.to_copy) for p in plans)
-    with progress("copying raw files", total, enabled=show_progress) as advance:
+    with progress("copying raw files", total) as advance:
         for plan in plans:
             copied: list[tuple[int, RawFile]] = []
             for subrun, entry in plan.to_copy:

@@ -10,4 +10,9 @@ the request's name, so a pass already written is recognised and never written tw
 (``write``): an interrupted production submission is completed with ``--request ID``, and
 processing by sensing or ``--block`` makes only first passes, so running it again creates
 nothing twice.
+
+The three share one request path (``lifecycle``): the ``-o`` check, the dry run, opening
+or resuming the request document, closing it and appending ``-o``; each adds only its own
+checks and plan. Progress is shown by what the caller passes in (a
+``gasp.progress_protocol.Progress``); this layer knows no terminal.
 """

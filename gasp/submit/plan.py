@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gasp.catalog.model import ProductionCatalogue
+from gasp.model.documents import EventMode
 from gasp.submit.request_file import SECONDS_PER, RequestEntry, RequestFile
 
 GENERIC_MODES = ("time", "number")
@@ -41,7 +42,7 @@ class JobPlan:
     entry: int
     module: str
     run: int
-    event_mode: str
+    event_mode: EventMode
     priority: int
     labels: tuple[str, ...]
     template: Mapping[str, Any] | None
@@ -94,7 +95,7 @@ def entry_size(entry: RequestEntry, event_mode: str, n_runs_given: int) -> tuple
 
 
 def plan_entry(
-    index: int, entry: RequestEntry, event_mode: str, runs: Sequence[int]
+    index: int, entry: RequestEntry, event_mode: EventMode, runs: Sequence[int]
 ) -> list[JobPlan]:
     """The jobs of one entry, given its runs (allocated ones for generic modes)."""
     common: dict[str, Any] = {

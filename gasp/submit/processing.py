@@ -1,6 +1,7 @@
 """``gasp submit processing``: detector runs into processing passes, all or nothing.
 
-Order of writes, after everything was checked (``processing_check``):
+Order of writes, after everything was checked (``processing_check``) and ``-o`` was found
+writable:
 
 1. the ``request`` document (kind ``processing``, in the processing database), so the
    passes of the submission have a home and ``gasp exactly --request`` lists them;
@@ -11,28 +12,30 @@ Order of writes, after everything was checked (``processing_check``):
    write never duplicates one;
 4. dependants created ``new`` are checked once more against their prerequisites (one
    that completed while this ran is promoted now; the client promotes later ones);
-5. the sensing document (``--start-run``), then the request is closed with its
-   ``.exactly`` list, then ``-o`` (checked writable before step 1).
+5. the request is closed with its ``.exactly`` list, then the sensing document
+   (``--start-run``), then ``-o``.
+
+Opening and closing the request, the ``-o`` check and append and the dry run are the
+request path every submit command shares (``gasp.submit.lifecycle``); a plan without
+jobs opens no request.
 """
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gasp.calib.lock import set_calibration_lock
-from gasp.client.prerequisites import settle_new_passes
 from gasp.config import SubmitSection
-from gasp.model.clock import utc_now
-from gasp.model.ids import request_id
+from gasp.model.documents import Kind, NewSubjob, PassDocument, PassFields, Prerequisite
 from gasp.model.job import new_pass
 from gasp.model.states import PassState
+from gasp.passes.prerequisites import settle_new_passes
+from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
 from gasp.submit.exactly import Triple
-from gasp.submit.options import append_exactly, check_outlist
+from gasp.submit.lifecycle import DRY_RUN, PassesWritten, RequestLifecycle, SubmitResult
 from gasp.submit.processing_check import (
     ProcessingOptions,
     ProcessingPlan,
@@ -40,29 +43,18 @@ from gasp.submit.processing_check import (
     initial_status,
 )
 from gasp.submit.processing_plan import ProcessingJobPlan, modules_in_order
-from gasp.submit.production import close_request, new_request_name
 from gasp.submit.sensing import record_sensed
 from gasp.submit.write import BuildPass, NewPass, write_new_passes
 
-KIND = "processing"
+KIND: Kind = "processing"
 
 
-@dataclass
-class ProcessingSubmission:
-    """What a submission did (or, for a dry run, would do)."""
+@dataclass(frozen=True)
+class ProcessingSubmitResult(SubmitResult[ProcessingJobPlan]):
+    """What a processing submission did (or would do), and the runs it did not process."""
 
-    request_name: str
-    jobs: list[ProcessingJobPlan]
-    held: list[tuple[int, str]]
-    skipped: list[int]
-    exactly: list[Triple] = field(default_factory=list)
-    written: int = 0
-    already_present: int = 0
-    dry_run: bool = False
-
-    @property
-    def subjobs(self) -> int:
-        return sum(len(job.subjobs) for job in self.jobs)
+    held: list[tuple[int, str]] = field(default_factory=list)  # (run, why)
+    skipped: list[int] = field(default_factory=list)  # already processed (sense/block)
 
 
 def submit_processing(
@@ -72,47 +64,51 @@ def submit_processing(
     outlist: Path | None = None,
     dry_run: bool = False,
     limits: SubmitSection | None = None,
-    advance_factory: Callable[[int], Any] | None = None,
-) -> ProcessingSubmission:
+    progress: Progress = silent,
+) -> ProcessingSubmitResult:
     """Validate, then (unless ``dry_run``) write the request, locks and passes."""
     plan = check_processing(db, options, limits)
-    check_outlist(outlist)
-    result = ProcessingSubmission("(dry run)", plan.jobs, plan.held, plan.skipped, dry_run=dry_run)
+    lifecycle = RequestLifecycle(db, KIND, outlist, progress)
     if dry_run:
-        return result
-    write_plan(db, plan, options, result, advance_factory=advance_factory)
+        return ProcessingSubmitResult(
+            DRY_RUN, plan.jobs, dry_run=True, held=plan.held, skipped=plan.skipped
+        )
+    result = write_plan(lifecycle, plan, options)
     if options.selection.how == "sense":
         handled = _sensed_up_to(plan)
         if handled is not None:
             record_sensed(db, handled)
-    append_exactly(outlist, result.exactly)
+    lifecycle.output(result.exactly)
     return result
 
 
 def write_plan(
-    db: Database,
+    lifecycle: RequestLifecycle,
     plan: ProcessingPlan,
     options: ProcessingOptions,
-    result: ProcessingSubmission,
-    *,
-    advance_factory: Callable[[int], Any] | None = None,
     source: dict[str, Any] | None = None,
-) -> None:
+) -> ProcessingSubmitResult:
     """Write a checked plan: request, calibration locks, passes, then close the request."""
     if not plan.jobs:
-        return
-    result.request_name = new_request_name()
-    request_doc = _open_request(db, result.request_name, options, plan, source)
+        return ProcessingSubmitResult(DRY_RUN, plan.jobs, held=plan.held, skipped=plan.skipped)
+    request_doc = lifecycle.open(_request_fields(options, plan, source))
+    name: str = request_doc["name"]
     for calib_type, run in plan.calibrations:
-        set_calibration_lock(db, calib_type, run)
-    context = advance_factory(len(plan.jobs)) if advance_factory else None
-    advance = context.__enter__() if context else (lambda _n: None)
-    try:
-        _write(db, plan, options, result, advance)
-    finally:
-        if context:
-            context.__exit__(None, None, None)
-    close_request(db, request_doc, result.exactly, result.subjobs)
+        set_calibration_lock(lifecycle.db, calib_type, run)
+    done = lifecycle.complete(
+        request_doc,
+        plan.jobs,
+        lambda advance: _write(lifecycle.db, plan, options, name, advance),
+    )
+    return ProcessingSubmitResult(
+        name,
+        plan.jobs,
+        done.written,
+        done.present,
+        done.exactly,
+        held=plan.held,
+        skipped=plan.skipped,
+    )
 
 
 def _sensed_up_to(plan: ProcessingPlan) -> int | None:
@@ -126,11 +122,13 @@ def _write(
     db: Database,
     plan: ProcessingPlan,
     options: ProcessingOptions,
-    result: ProcessingSubmission,
-    advance: Callable[[int], None],
-) -> None:
+    request_name: str,
+    advance: Advance,
+) -> PassesWritten:
     created: dict[tuple[str, int], int] = {}
     order = modules_in_order(plan.catalogue, list(dict.fromkeys(j.module for j in plan.jobs)))
+    exactly: list[Triple] = []
+    written = present = 0
     waiting_on_existing: list[tuple[str, int, int]] = []
     for module in order:
         jobs = [j for j in plan.jobs if j.module == module]
@@ -138,24 +136,25 @@ def _write(
             NewPass(
                 j.module,
                 j.run,
-                _builder(j, created, plan, options, result.request_name),
+                _builder(j, created, plan, options, request_name),
                 j.labels,
                 first_only=options.selection.new_only,
             )
             for j in jobs
         ]
-        done = write_new_passes(db, KIND, items, result.request_name, advance)
+        done = write_new_passes(db, KIND, items, request_name, advance)
         created.update(done.passes)
-        result.written += done.written
-        result.already_present += done.present
+        written += done.written
+        present += done.present
         for job in jobs:
             number = done.passes.get((job.module, job.run))
             if number is None:
                 continue  # someone else made its first pass meanwhile (sense/block)
-            result.exactly.append((job.module, job.run, number))
+            exactly.append((job.module, job.run, number))
             if job.prerequisites and all(p.pass_number is not None for p in job.prerequisites):
                 waiting_on_existing.append((job.module, job.run, number))
-    settle_new_passes(db, waiting_on_existing, by=f"submit:{result.request_name}")
+    settle_new_passes(db, waiting_on_existing, by=f"submit:{request_name}")
+    return PassesWritten(exactly, written, present)
 
 
 def _builder(
@@ -165,8 +164,8 @@ def _builder(
     options: ProcessingOptions,
     request_name: str,
 ) -> BuildPass:
-    def build(number: int, now: str, by: str) -> dict[str, Any]:
-        prerequisites = [
+    def build(number: int, now: str, by: str) -> PassDocument:
+        prerequisites: list[Prerequisite] = [
             {
                 "module": p.module,
                 "pass": p.pass_number
@@ -175,13 +174,21 @@ def _builder(
             }
             for p in job.prerequisites
         ]
-        subjobs: list[dict[str, Any]] = []
+        subjobs: list[NewSubjob] = []
         for subjob in job.subjobs:
-            entry: dict[str, Any] = {"subrun": subjob.subrun}
+            entry: NewSubjob = {"subrun": subjob.subrun}
             if subjob.inputs is not None:
                 entry["inputs"] = [i.document() for i in subjob.inputs]
             subjobs.append(entry)
-        fields: dict[str, Any] = {}
+        fields: PassFields = {
+            "ratdb_tag": options.ratdb_tag,
+            "priority": job.priority,
+            "request": request_name,
+            "labels": list(job.labels),
+            "level": job.level,
+            "run_type": job.run_type,
+            "prerequisites": prerequisites,
+        }
         if job.catalogue_module:
             fields["catalogue_module"] = job.catalogue_module
         return new_pass(
@@ -191,37 +198,18 @@ def _builder(
             subjobs=subjobs,
             status=PassState(initial_status(job, plan.prerequisite_status)),
             by=by,
-            ratdb_tag=options.ratdb_tag,
-            priority=job.priority,
-            request=request_name,
-            labels=list(job.labels),
-            level=job.level,
-            run_type=job.run_type,
-            prerequisites=prerequisites,
             **fields,
         )
 
     return build
 
 
-def _open_request(
-    db: Database,
-    name: str,
-    options: ProcessingOptions,
-    plan: ProcessingPlan,
-    source: dict[str, Any] | None,
+def _request_fields(
+    options: ProcessingOptions, plan: ProcessingPlan, source: dict[str, Any] | None
 ) -> dict[str, Any]:
-    now = utc_now()
-    user = getpass.getuser()
+    """What a processing request document holds beside the common fields."""
     selection = options.selection
-    doc: dict[str, Any] = {
-        "_id": request_id(name),
-        "type": "request",
-        "kind": KIND,
-        "name": name,
-        "status": "approved",
-        "requester": user,
-        "created": now,
+    return {
         "rat_version": options.rat_version,
         "ratdb_tag": options.ratdb_tag,
         "labels": sorted({label for job in plan.jobs for label in job.labels}),
@@ -241,16 +229,12 @@ def _open_request(
         ],
         "held": [{"run": run, "why": why} for run, why in plan.held],
         "n_jobs": len(plan.jobs),
-        "exactly": [],
-        "history": [{"at": now, "status": "approved", "by": user}],
     }
-    db.put(doc)
-    return doc
 
 
 __all__ = [
     "ProcessingOptions",
-    "ProcessingSubmission",
+    "ProcessingSubmitResult",
     "submit_processing",
     "write_plan",
 ]

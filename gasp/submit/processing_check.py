@@ -25,12 +25,12 @@ from pydantic import ValidationError
 from gasp.calib.lock import calibration_locks
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.catalog.stored import load_processing_catalogue
-from gasp.client.prerequisites import target_state
 from gasp.config import SubmitSection
 from gasp.errors import GaspError, InputError
 from gasp.model.ids import job_id
 from gasp.model.run import CALIBRATION_RUN_TYPES, RawFile, RunDocument, l2_files, run_id
 from gasp.model.states import PassState
+from gasp.passes.prerequisites import target_state
 from gasp.storage import transfer
 from gasp.store import Database
 from gasp.submit.limits import size_problems

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from gasp.catalog.model import ProcessingCatalogue, ProcessingModule
+from gasp.model.documents import InputFile
 from gasp.model.run import RawFile
 
 STREAMED_LEVELS = ("run",)
@@ -38,7 +38,7 @@ class InputPlan:
     events: int
     stream: bool
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> InputFile:
         return {
             "url": self.url,
             "name": self.name,

@@ -15,30 +15,32 @@ completes exactly:
 3. job passes, in bulk batches; each pass carries the request id, so a pass already
    written by an interrupted attempt is recognised and never written twice;
 4. the ``.exactly`` list on the request document, status ``submitted``; then ``-o``.
+
+The ``-o`` check, the dry run, opening or resuming the request, closing it and ``-o`` are
+the request path every submit command shares (``gasp.submit.lifecycle``); what is this
+module's own is the request file, its runs and its passes.
 """
 
 from __future__ import annotations
 
-import getpass
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gasp.catalog.model import ProductionCatalogue
 from gasp.catalog.stored import load_production_catalogue
 from gasp.config import SubmitSection
-from gasp.errors import Conflict, InputError, NotFound
-from gasp.model.clock import utc_now
-from gasp.model.ids import request_id
+from gasp.errors import InputError
+from gasp.model.documents import EventMode, Kind, NewSubjob, PassDocument
 from gasp.model.job import new_pass
+from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
 from gasp.submit.allocate import next_free_run, reserve_runs, room_problem
-from gasp.submit.exactly import Triple, compress, expand
+from gasp.submit.exactly import Triple
+from gasp.submit.lifecycle import DRY_RUN, PassesWritten, RequestLifecycle, SubmitResult
 from gasp.submit.limits import size_problems
-from gasp.submit.options import append_exactly, check_outlist, common_problems
+from gasp.submit.options import common_problems
 from gasp.submit.plan import GENERIC_MODES, JobPlan, entry_size, generic_job_count, plan_request
 from gasp.submit.request_file import (
     RUN_MODES,
@@ -53,24 +55,7 @@ from gasp.submit.request_file import (
 from gasp.submit.runlist import read_run_list
 from gasp.submit.write import BuildPass, NewPass, write_new_passes
 
-KIND = "production"
-Advance = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class Submission:
-    """What a submission did (or, for a dry run, would do)."""
-
-    request_name: str
-    jobs: list[JobPlan]
-    written: int
-    already_present: int
-    exactly: list[Triple]
-    dry_run: bool = False
-
-    @property
-    def subjobs(self) -> int:
-        return sum(len(job.subjobs) for job in self.jobs)
+KIND: Kind = "production"
 
 
 @dataclass(frozen=True)
@@ -146,11 +131,6 @@ def _size_problems(
     return size_problems(f"{parsed.source}: the request makes", jobs, subjobs, limits)
 
 
-def new_request_name(now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{secrets.token_hex(3)}"
-
-
 def _spec(valid: ValidRequest, ratdb_tag: str | None) -> dict[str, Any]:
     """What identifies a request's content, compared when resuming."""
     return {
@@ -161,7 +141,7 @@ def _spec(valid: ValidRequest, ratdb_tag: str | None) -> dict[str, Any]:
     }
 
 
-def _mode(valid: ValidRequest, index: int) -> str:
+def _mode(valid: ValidRequest, index: int) -> EventMode:
     return valid.catalogue.modules[valid.request.modules[index].module].event_mode
 
 
@@ -217,18 +197,18 @@ def submit_production(
     resume: str | None = None,
     dry_run: bool = False,
     limits: SubmitSection | None = None,
-    advance_factory: Callable[[int], Any] | None = None,
+    progress: Progress = silent,
     on_request: Callable[[str], None] | None = None,
-) -> Submission:
+) -> SubmitResult[JobPlan]:
     """Validate everything, then (unless ``dry_run``) write the request and its passes."""
     raise_problems(common_problems(ratdb_tag))
     if resume is not None and dry_run:
         raise InputError("--request completes a submission; it cannot be a --dry-run")
     valid = validate_request(db, path, run_list_path, limits=limits)
-    check_outlist(outlist)
+    lifecycle = RequestLifecycle(db, KIND, outlist, progress)
     spec = _spec(valid, ratdb_tag)
     if resume is not None:
-        request_doc = _resume_request(db, resume, spec)
+        request_doc = lifecycle.resume(resume, spec)
         if request_doc.get("plan") is None:  # made before plans were written with the request
             request_doc["plan"] = _reserve_runs(db, valid, _peek_runs(db, valid))
             db.put(request_doc)
@@ -237,73 +217,33 @@ def submit_production(
         peeked = _peek_runs(db, valid)
         if dry_run:
             jobs = plan_request(valid.request, valid.catalogue, peeked)
-            return Submission("(dry run)", jobs, 0, 0, [], dry_run=True)
-        name = new_request_name()
-        request_doc = _new_request(db, name, spec, valid, _reserve_runs(db, valid, peeked))
+            return SubmitResult(DRY_RUN, jobs, dry_run=True)
+        request_doc = lifecycle.open(_request_fields(valid, spec, _reserve_runs(db, valid, peeked)))
+        name = request_doc["name"]
     if on_request is not None:
         on_request(name)
     runs = {int(p["entry"]): [int(r) for r in p["runs"]] for p in request_doc["plan"]}
     jobs = plan_request(valid.request, valid.catalogue, runs)
-
-    if request_doc["status"] == "submitted":
-        exactly = list(expand(request_doc["exactly"]))
-        written, present = 0, len(exactly)
-    else:
-        context = advance_factory(len(jobs)) if advance_factory else None
-        advance: Advance = context.__enter__() if context else (lambda _n: None)
-        try:
-            exactly, written, present = write_passes(
-                db, jobs, name, valid.request.rat_v, ratdb_tag, advance
-            )
-        finally:
-            if context:
-                context.__exit__(None, None, None)
-        close_request(db, request_doc, exactly, sum(len(j.subjobs) for j in jobs))
-    append_exactly(outlist, exactly)
-    return Submission(name, jobs, written, present, exactly)
+    done = lifecycle.complete(
+        request_doc,
+        jobs,
+        lambda advance: write_passes(db, jobs, name, valid.request.rat_v, ratdb_tag, advance),
+    )
+    lifecycle.output(done.exactly)
+    return SubmitResult(name, jobs, done.written, done.present, done.exactly)
 
 
-def _resume_request(db: Database, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The request document of an interrupted submission, checked to be the same request."""
-    try:
-        doc = db.get(request_id(name))
-    except NotFound:
-        raise InputError(f"--request {name}: no such request in the database") from None
-    if doc.get("spec") != spec:
-        raise InputError(
-            f"--request {name}: the request was made from a different file, run list "
-            "or database tag; give the same ones to complete it"
-        )
-    return doc
-
-
-def _new_request(
-    db: Database, name: str, spec: dict[str, Any], valid: ValidRequest, plan: list[Any]
-) -> dict[str, Any]:
-    """Create the request document, with its plan, once everything is known valid."""
-    now = utc_now()
-    user = getpass.getuser()
-    labels = sorted({e.label for e in valid.request.modules if e.label})
-    new: dict[str, Any] = {
-        "_id": request_id(name),
-        "type": "request",
-        "kind": KIND,
-        "name": name,
-        "status": "approved",
-        "requester": user,
-        "created": now,
+def _request_fields(valid: ValidRequest, spec: dict[str, Any], plan: list[Any]) -> dict[str, Any]:
+    """What a production request document holds beside the common fields."""
+    return {
         "source": Path(valid.source).name,
         "rat_version": valid.request.rat_v,
         "ratdb_tag": spec["ratdb_tag"],
-        "labels": labels,
+        "labels": sorted({e.label for e in valid.request.modules if e.label}),
         "spec": spec,
         "plan": plan,
         "n_jobs": sum(len(p["runs"]) for p in plan),
-        "exactly": [],
-        "history": [{"at": now, "status": "approved", "by": user}],
     }
-    db.put(new)
-    return new
 
 
 def write_passes(
@@ -313,23 +253,23 @@ def write_passes(
     rat_version: str,
     ratdb_tag: str | None,
     advance: Advance,
-) -> tuple[list[Triple], int, int]:
+) -> PassesWritten:
     """Add one pass per job, in bulk; passes of this request already there are kept.
 
-    Returns the ``.exactly`` triples in job order, how many passes were written now, and
-    how many an earlier, interrupted attempt had written.
+    The ``.exactly`` triples come in job order; ``present`` counts the passes an earlier,
+    interrupted attempt had written.
     """
 
     def builder(plan: JobPlan) -> BuildPass:
-        def build(number: int, now: str, by: str) -> dict[str, Any]:
+        def build(number: int, now: str, by: str) -> PassDocument:
             return _pass_for(plan, number, rat_version, ratdb_tag, request_name, now, by)
 
         return build
 
     items = [NewPass(j.module, j.run, builder(j), tuple(j.labels)) for j in jobs]
     done = write_new_passes(db, KIND, items, request_name, advance)
-    exactly = [(j.module, j.run, done.passes[(j.module, j.run)]) for j in jobs]
-    return exactly, done.written, done.present
+    exactly: list[Triple] = [(j.module, j.run, done.passes[(j.module, j.run)]) for j in jobs]
+    return PassesWritten(exactly, done.written, done.present)
 
 
 def _pass_for(
@@ -340,10 +280,10 @@ def _pass_for(
     request_name: str,
     now: str,
     by: str,
-) -> dict[str, Any]:
-    subjobs = []
+) -> PassDocument:
+    subjobs: list[NewSubjob] = []
     for subjob in plan.subjobs:
-        entry: dict[str, Any] = {"subrun": subjob.subrun}
+        entry: NewSubjob = {"subrun": subjob.subrun}
         if subjob.n_events is not None:
             entry["n_events"] = subjob.n_events
         if subjob.duration_s is not None:
@@ -367,23 +307,4 @@ def _pass_for(
     )
 
 
-def close_request(db: Database, doc: dict[str, Any], exactly: list[Triple], subjobs: int) -> None:
-    """Mark a request submitted with its ``.exactly`` list (retried on conflict)."""
-    now = utc_now()
-    while True:
-        doc["status"] = "submitted"
-        doc["exactly"] = compress(exactly)
-        doc["n_jobs"] = len(exactly)
-        doc["n_subjobs"] = subjobs
-        doc["submitted"] = now
-        doc["history"] = [*doc.get("history", []), {"at": now, "status": "submitted"}][-20:]
-        try:
-            db.put(doc)
-            return
-        except Conflict:
-            fresh = db.get(doc["_id"])
-            doc.clear()
-            doc.update(fresh)
-
-
-__all__ = ["Submission", "parse_request_data", "submit_production", "validate_request"]
+__all__ = ["parse_request_data", "submit_production", "validate_request"]

@@ -15,7 +15,7 @@ source's label, so ``gasp exactly --label`` finds the processed campaign too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,11 @@ from gasp.config import SubmitSection
 from gasp.errors import InputError
 from gasp.model.ids import data_id
 from gasp.model.states import PassState
+from gasp.progress_protocol import Progress, silent
 from gasp.store import Database
-from gasp.submit.options import append_exactly, check_outlist, value_problems
-from gasp.submit.processing import ProcessingSubmission, write_plan
+from gasp.submit.lifecycle import DRY_RUN, RequestLifecycle
+from gasp.submit.options import value_problems
+from gasp.submit.processing import KIND, ProcessingSubmitResult, write_plan
 from gasp.submit.processing_check import (
     ProcessingOptions,
     ProcessingPlan,
@@ -80,9 +82,11 @@ def _source_passes(production: Database, source: SourceSpec) -> dict[int, int]:
     ids = [str(row.id) for row in rows]
     for start in range(0, len(ids), 1000):
         for doc in production.get_many(ids[start : start + 1000]):
-            for p in (doc or {}).get("passes", []):
+            if doc is None:
+                continue
+            for p in doc.get("passes", []):
                 if p["status"] == PassState.COMPLETED:
-                    run = int(doc["run"])  # type: ignore[index]
+                    run = int(doc["run"])
                     latest[run] = max(int(p["pass"]), latest.get(run, 0))
     return latest
 
@@ -194,18 +198,17 @@ def submit_production_processing(
     outlist: Path | None = None,
     dry_run: bool = False,
     limits: SubmitSection | None = None,
-    advance_factory: Callable[[int], Any] | None = None,
-) -> ProcessingSubmission:
+    progress: Progress = silent,
+) -> ProcessingSubmitResult:
     """Validate, then (unless ``dry_run``) write one pass per (module, source run)."""
     plan = plan_production_processing(production, processing, source, options)
     raise_problems(plan_size_problems(plan, limits or SubmitSection()))
-    check_outlist(outlist)
-    result = ProcessingSubmission("(dry run)", plan.jobs, [], [], dry_run=dry_run)
+    lifecycle = RequestLifecycle(processing, KIND, outlist, progress)
     if dry_run:
-        return result
+        return ProcessingSubmitResult(DRY_RUN, plan.jobs, dry_run=True)
     spec = {"module": source.module, "label": source.label, "data_type": source.data_type}
-    write_plan(processing, plan, options, result, advance_factory=advance_factory, source=spec)
-    append_exactly(outlist, result.exactly)
+    result = write_plan(lifecycle, plan, options, source=spec)
+    lifecycle.output(result.exactly)
     return result
 
 

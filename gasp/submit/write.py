@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from gasp.model.clock import utc_now
+from gasp.model.documents import JobDocument, Kind, PassDocument, job_document, stored
 from gasp.model.ids import job_id
 from gasp.model.job import add_labels, new_job_document, next_pass_number
+from gasp.progress_protocol import Advance
 from gasp.store import Database
 
 BATCH = 1000
-Advance = Callable[[int], None]
 # (pass number, now, by) -> the pass document
-BuildPass = Callable[[int, str, str], dict[str, Any]]
+BuildPass = Callable[[int, str, str], PassDocument]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class Written:
 
 def write_new_passes(
     db: Database,
-    kind: str,
+    kind: Kind,
     items: Sequence[NewPass],
     request_name: str,
-    advance: Advance = lambda _n: None,
+    advance: Advance,
 ) -> Written:
     """Add one pass per item, in bulk batches; passes of this request already there are kept."""
     result = Written()
@@ -58,14 +58,18 @@ def write_new_passes(
         while pending:
             ids = list(pending)
             now = utc_now()
-            to_write: list[dict[str, Any]] = []
+            to_write: list[JobDocument] = []
             for doc_id, found in zip(ids, db.get_many(ids), strict=True):
                 item = pending[doc_id]
-                doc = found if found is not None else new_job_document(kind, item.module, item.run)
+                doc = (
+                    job_document(found)
+                    if found is not None
+                    else new_job_document(kind, item.module, item.run)
+                )
                 mine = [p for p in doc["passes"] if p.get("request") == request_name]
                 if mine or (item.first_only and doc["passes"]):
                     if mine:
-                        result.passes[(item.module, item.run)] = int(mine[0]["pass"])
+                        result.passes[(item.module, item.run)] = mine[0]["pass"]
                         result.present += 1
                     else:
                         result.skipped.append((item.module, item.run))
@@ -74,10 +78,11 @@ def write_new_passes(
                 doc["passes"].append(item.build(next_pass_number(doc), now, by))
                 add_labels(doc, item.labels)
                 to_write.append(doc)
-            for outcome, doc in zip(db.bulk(to_write), to_write, strict=True):
+            outcomes = db.bulk([stored(doc) for doc in to_write])
+            for outcome, doc in zip(outcomes, to_write, strict=True):
                 if outcome.ok:
                     item = pending.pop(outcome.id)
-                    result.passes[(item.module, item.run)] = int(doc["passes"][-1]["pass"])
+                    result.passes[(item.module, item.run)] = doc["passes"][-1]["pass"]
                     result.written += 1
             # Whatever conflicted was changed by someone else meanwhile: read it again.
         advance(min(BATCH, len(items) - start))

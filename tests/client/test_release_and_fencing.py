@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gasp.client.passes import update_passes
 from gasp.model.states import PassState
 from gasp.model.transitions import move_pass
+from gasp.passes.update import update_passes
 from tests.client.conftest import Campaign
 
 REQUEST = {

@@ -23,8 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from gasp.jobfolder import REPORT_FILE, SPEC_FILE
 from gasp.runner.render import render
-from gasp.runner.spec import REPORT_FILE, SPEC_FILE, JobReport, JobSpec, OutputSpec
+from gasp.runner.spec import JobReport, JobSpec, OutputSpec
 from gasp.toyrat.release import release_dir
 from tests.hostile.harness import Change, setting
 from tests.runner.conftest import Job, JobMaker, job_maker, runner_env, se_files

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from gasp.client.passes import find_pass
-from gasp.client.prerequisites import promote_dependants, target_state
 from gasp.model.job import new_job_document, new_pass
+from gasp.passes.prerequisites import promote_dependants, target_state
+from gasp.passes.update import find_pass
 from gasp.store import Database
 from gasp.store.design import push_design_documents
 from gasp.views import design_documents

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
+from gasp.jobfolder import REPORT_FILE, SPEC_FILE
 from gasp.model.naming import file_name, logical_path
 from gasp.runner.spec import (
-    REPORT_FILE,
-    SPEC_FILE,
     ApplicationSpec,
     InputSpec,
     JobReport,
