@@ -18,7 +18,7 @@ gives each layer's allowed imports and the two edges that still break the order.
 * ``gasp.backends``: batch systems (local, Slurm); they never open the store.
 * ``gasp.runner``: the worker-side job runner, ``spec.json`` in, ``report.json`` out.
 * ``gasp.runs``: detector runs and their raw files entering gasp.
-* ``gasp.lock``: cross-site turns (``gasp enqueue``).
+* ``gasp.turn``: cross-site turns (``gasp enqueue``).
 * ``gasp.grab``: verified downloads of catalogued files.
 * ``gasp.submit``: production and processing requests turned into job passes.
 * ``gasp.client``: the site client: claim, launch, monitor, finalize, release.

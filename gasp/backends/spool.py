@@ -3,7 +3,7 @@
 Layout (one job = one name; every file is written whole, then renamed or linked into place,
 so a process killed at any instant leaves either the old file or the new one)::
 
-    <spool>/lock                the one lock: who may start or stop workers right now
+    <spool>/lock                the spool's flock: who may start or stop workers right now
     <spool>/jobs/<name>.json    the job record, written by the client: work folder, queue
                                 order, cancellation, why it could not start
     <spool>/jobs/<name>.pid     the start claim, written once by the worker itself before it
@@ -81,7 +81,7 @@ class Spool:
         self.root = root.absolute()
         self.jobs = self.root / "jobs"
         self.active = self.root / "active"
-        self._lock_path = self.root / "lock"
+        self._flock_path = self.root / "lock"  # the name existing spools already have
         self._create()
 
     def _create(self) -> None:
@@ -90,15 +90,15 @@ class Spool:
 
     @contextmanager
     def locked(self, *, wait: bool) -> Iterator[bool]:
-        """Hold the spool's lock; with ``wait=False`` yield False at once if someone has it.
+        """Hold the spool's flock; with ``wait=False`` yield False at once if someone has it.
 
         An ``flock`` dies with its holder, so a client killed while holding it blocks no one.
         """
         try:
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self._flock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except FileNotFoundError:  # the spool was deleted under us: start an empty one
             self._create()
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self._flock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -107,7 +107,7 @@ class Spool:
                 return
             yield True
         finally:
-            os.close(fd)  # releases the lock
+            os.close(fd)  # releases the flock
 
     def record_path(self, name: str) -> Path:
         return self.jobs / f"{name}.json"

@@ -27,12 +27,12 @@ from gasp.model.job import HISTORY_LIMIT
 from gasp.model.run import CALIBRATION_RUN_TYPES
 from gasp.store import Database
 
-LOCK_PREFIX = "calib_lock:"
+CALIB_LOCK_PREFIX = "calib_lock:"
 ATTEMPTS = 20
 
 
-def lock_id(calib_type: str) -> str:
-    return f"{LOCK_PREFIX}{calib_type}"
+def calib_lock_id(calib_type: str) -> str:
+    return f"{CALIB_LOCK_PREFIX}{calib_type}"
 
 
 def check_calibration_type(calib_type: str) -> str:
@@ -45,8 +45,8 @@ def check_calibration_type(calib_type: str) -> str:
     return calib_type
 
 
-class LockEvent(BaseModel):
-    """One change of a lock, kept in its capped history."""
+class CalibLockEvent(BaseModel):
+    """One change of a calibration lock, kept in its capped history."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -68,7 +68,7 @@ class CalibLock(BaseModel):
     status: Literal["locked", "released"]
     set: str
     released: str | None = None
-    history: list[LockEvent] = []
+    history: list[CalibLockEvent] = []
 
     @property
     def locked(self) -> bool:
@@ -96,14 +96,14 @@ def calibration_lock(db: Database, calib_type: str) -> CalibLock | None:
     """The lock of one calibration type, or None if none was ever set."""
     check_calibration_type(calib_type)
     try:
-        return _parse(db.get(lock_id(calib_type)))
+        return _parse(db.get(calib_lock_id(calib_type)))
     except NotFound:
         return None
 
 
 def calibration_locks(db: Database) -> list[CalibLock]:
     """Every lock ever set, in the order of ``CALIBRATION_RUN_TYPES`` (one read)."""
-    docs = db.get_many([lock_id(t) for t in CALIBRATION_RUN_TYPES])
+    docs = db.get_many([calib_lock_id(t) for t in CALIBRATION_RUN_TYPES])
     return [_parse(doc) for doc in docs if doc is not None]
 
 
@@ -119,9 +119,9 @@ def set_calibration_lock(db: Database, calib_type: str, run: int) -> None:
 
     def change(current: CalibLock | None, now: str) -> CalibLock | None:
         if current is None:
-            event = LockEvent(at=now, action="locked", run=run)
+            event = CalibLockEvent(at=now, action="locked", run=run)
             return CalibLock(
-                _id=lock_id(calib_type),
+                _id=calib_lock_id(calib_type),
                 calib_type=calib_type,
                 run=run,
                 status="locked",
@@ -137,7 +137,9 @@ def set_calibration_lock(db: Database, calib_type: str, run: int) -> None:
                 "status": "locked",
                 "set": now,
                 "released": None,
-                "history": _capped([*current.history, LockEvent(at=now, action=action, run=run)]),
+                "history": _capped(
+                    [*current.history, CalibLockEvent(at=now, action=action, run=run)]
+                ),
             }
         )
 
@@ -157,7 +159,7 @@ def release_calibration_lock(db: Database, calib_type: str) -> CalibLock:
             raise InputError(f"no {calib_type} calibration lock has ever been set")
         if not current.locked:
             return None
-        event = LockEvent(at=now, action="released", run=current.run)
+        event = CalibLockEvent(at=now, action="released", run=current.run)
         return current.model_copy(
             update={
                 "status": "released",
@@ -169,7 +171,7 @@ def release_calibration_lock(db: Database, calib_type: str) -> CalibLock:
     return _update(db, calib_type, change)
 
 
-def _capped(history: list[LockEvent]) -> list[LockEvent]:
+def _capped(history: list[CalibLockEvent]) -> list[CalibLockEvent]:
     return history[-HISTORY_LIMIT:]
 
 
@@ -191,17 +193,17 @@ def _update(
         except Conflict:
             continue  # another submission changed the lock meanwhile: decide again
         return wanted.model_copy(update={"rev": rev})
-    raise StoreError(f"{lock_id(calib_type)}: still conflicting after {ATTEMPTS} attempts")
+    raise StoreError(f"{calib_lock_id(calib_type)}: still conflicting after {ATTEMPTS} attempts")
 
 
 __all__ = [
     "CalibLock",
-    "LockEvent",
+    "CalibLockEvent",
     "blocking_lock",
+    "calib_lock_id",
     "calibration_lock",
     "calibration_locks",
     "check_calibration_type",
-    "lock_id",
     "release_calibration_lock",
     "set_calibration_lock",
 ]

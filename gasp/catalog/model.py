@@ -15,10 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gasp.catalog.references import Problem, reference_problems
+from gasp.model.documents import DataType, EventMode  # the documents' own, re-exported
 from gasp.values import MAX_NAME, Name, RelativePath
 
-DataType = Literal["ratds", "ntuple", "soc", "other_ratds", "other_ntuple"]
-EventMode = Literal["time", "number", "run", "run_number"]
 Level = Literal["sub_run", "run", "run_zdab", "run_root"]
 
 IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -136,3 +135,19 @@ def _refuse(title: str, problems: list[Problem]) -> None:
                 for location, message in problems
             ],
         )
+
+
+__all__ = [
+    "IDENTIFIER",
+    "Catalogue",
+    "DataType",
+    "EventMode",
+    "Level",
+    "ModuleName",
+    "ProcessingCatalogue",
+    "ProcessingModule",
+    "ProductionCatalogue",
+    "ProductionModule",
+    "TemplateField",
+    "check_module_name",
+]

@@ -10,6 +10,7 @@ from gasp.catalog.files import parse_catalogue
 from gasp.catalog.model import Catalogue, ProcessingCatalogue, ProductionCatalogue
 from gasp.errors import Conflict, InputError, NotFound
 from gasp.model.clock import utc_now
+from gasp.model.documents import Kind
 from gasp.model.ids import catalogue_id
 from gasp.store import Database
 
@@ -33,7 +34,7 @@ def upload_catalogue(db: Database, catalogue: Catalogue) -> bool:
             continue
 
 
-def stored_versions(db: Database, kind: str) -> list[str]:
+def stored_versions(db: Database, kind: Kind) -> list[str]:
     """The software versions that have a catalogue of ``kind`` in ``db``."""
     prefix = f"modules:{kind}:"
     return [
@@ -42,7 +43,7 @@ def stored_versions(db: Database, kind: str) -> list[str]:
     ]
 
 
-def how_to_load(kind: str, config: Path | None = None) -> str:
+def how_to_load(kind: Kind, config: Path | None = None) -> str:
     """The commands that store a catalogue of ``kind``: the next step after "none found".
 
     Nothing stores catalogues by itself once a site has its own configuration (``gasp db
@@ -64,7 +65,7 @@ def how_to_load(kind: str, config: Path | None = None) -> str:
     )
 
 
-def load_catalogue(db: Database, kind: str, rat_version: str) -> Catalogue:
+def load_catalogue(db: Database, kind: Kind, rat_version: str) -> Catalogue:
     """The stored catalogue of one version, checked as an uploaded file is.
 
     A missing one is an ``InputError`` naming the stored versions and how to store it; a

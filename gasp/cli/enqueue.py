@@ -3,7 +3,7 @@
 Everything after the first ``--`` is the command, taken verbatim as an argument list (it
 may carry options of its own, even another ``--``); everything before it is gasp's. Bad
 input of any kind (an unknown option, no ``--``, no command, a bad name or timing, options
-that contradict each other, an unreachable database, a corrupt lock document) ends in one
+that contradict each other, an unreachable database, a corrupt turn document) ends in one
 line and exit status 2, before anything is written and before any turn is taken.
 """
 
@@ -21,13 +21,18 @@ import click
 
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError
-from gasp.lock.clock import SystemClock
-from gasp.lock.documents import DEFAULT_LEADER_DOC, DEFAULT_SITES_DOC, LockNames, check_site_name
-from gasp.lock.loop import Enqueue
-from gasp.lock.state import read_state
-from gasp.lock.status import status_lines
-from gasp.lock.timing import Timing
 from gasp.model.documents import KINDS, Kind
+from gasp.turn.clock import SystemClock
+from gasp.turn.documents import (
+    DEFAULT_LEADER_DOC,
+    DEFAULT_SITES_DOC,
+    TurnDocuments,
+    check_site_name,
+)
+from gasp.turn.loop import Enqueue
+from gasp.turn.state import read_state
+from gasp.turn.status import status_lines
+from gasp.turn.timing import Timing
 from gasp.values import MAX_WAIT_S
 
 _COMMAND = "gasp.enqueue.command"
@@ -82,7 +87,7 @@ def _minutes(default: float, what: str) -> Callable[[_F], _F]:
     default=DEFAULT_LEADER_DOC,
     show_default=True,
     metavar="NAME",
-    help="Id of the leader document (another name: another, independent lock).",
+    help="Id of the leader document (another name: another, independent turn).",
 )
 @click.option(
     "--sites-doc",
@@ -96,7 +101,7 @@ def _minutes(default: float, what: str) -> Callable[[_F], _F]:
     type=click.Choice(KINDS),
     default="production",
     show_default=True,
-    help="Which of the site's databases holds the lock.",
+    help="Which of the site's databases holds the turn's documents.",
 )
 @click.option("--status", is_flag=True, help="Show the leader, the turn and every site; exit.")
 @click.option("--clock-offset", type=float, default=0.0, hidden=True)  # tests: skewed clocks
@@ -130,7 +135,7 @@ def enqueue_command(
     ran; 128+N when stopped by signal N; 2 for bad input (nothing written, no turn).
     """
     command: list[str] | None = ctx.meta[_COMMAND]
-    names = LockNames.checked(leader_doc, sites_doc)
+    names = TurnDocuments.checked(leader_doc, sites_doc)
     clock = SystemClock(_clock_offset(clock_offset))
     if status:
         _check_status_alone(ctx, site, command, repeat)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 from rich.console import Console
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError
+from gasp.model.documents import KINDS, RequestDocument, request_document
 from gasp.model.ids import request_id
 from gasp.submit.exactly import expand, format_lines
 from gasp.submit.options import value_problems
@@ -32,7 +32,10 @@ def requests_list(app: App) -> None:
     for column in ("id", "status", "version", "labels", "jobs", "requester", "created"):
         table.add_column(column)
     rows = db.all_docs(startkey="request:", endkey="request:\ufff0", include_docs=True)
-    docs = sorted((row.doc for row in rows if row.doc), key=lambda d: str(d.get("created")))
+    docs = sorted(
+        (request_document(row.doc) for row in rows if row.doc),
+        key=lambda d: str(d.get("created")),
+    )
     for doc in docs:
         table.add_row(
             str(doc.get("name")),
@@ -67,18 +70,36 @@ def requests_show(app: App, name: str) -> None:
     ):
         console.print(f"{field:>12}: {doc.get(field, '-')}")
     console.print(f"{'labels':>12}: {', '.join(doc.get('labels') or []) or '-'}")
-    table = Table(title="modules")
-    for column in ("entry", "module", "specification", "runs"):
-        table.add_column(column)
-    plan = {int(p["entry"]): p["runs"] for p in doc.get("plan") or []}
-    for index, entry in enumerate(doc.get("spec", {}).get("modules", [])):
-        spec = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "module")
-        runs = plan.get(index, [])
-        text = f"{len(runs)} runs: {runs[0]}..{runs[-1]}" if runs else "-"
-        table.add_row(str(index), str(entry.get("module")), spec, text)
-    console.print(table)
+    console.print(_plan_table(doc))
     for item in doc.get("history", []):
         console.print(f"  {item.get('at', '')[:19]}  {item.get('status')}  {item.get('by', '')}")
+
+
+def _plan_table(doc: RequestDocument) -> Table:
+    """A production request's plan by entry of its file; a processing request's by module
+    (its plan has no file entries: one line per module, with the runs it gives it)."""
+    table = Table(title="modules")
+    request_spec = doc.get("spec")
+    plan = doc.get("plan") or []
+    if request_spec is None or "run_list" not in request_spec:
+        for column in ("module", "runs"):
+            table.add_column(column)
+        for planned in plan:
+            table.add_row(planned["module"], _runs_text(planned["runs"]))
+        return table
+    for column in ("entry", "module", "specification", "runs"):
+        table.add_column(column)
+    by_entry = {p["entry"]: p["runs"] for p in plan if "entry" in p}
+    for index, entry in enumerate(request_spec["modules"]):
+        spec = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "module")
+        table.add_row(
+            str(index), str(entry.get("module")), spec, _runs_text(by_entry.get(index, []))
+        )
+    return table
+
+
+def _runs_text(runs: list[int]) -> str:
+    return f"{len(runs)} runs: {runs[0]}..{runs[-1]}" if runs else "-"
 
 
 @click.command("exactly")
@@ -104,10 +125,10 @@ def exactly_command(app: App, label: str | None, name: str | None) -> None:
     sys.stdout.write(format_lines((row.key[1], row.key[2], row.key[3]) for row in rows))
 
 
-def _request(app: App, name: str) -> dict[str, Any]:
+def _request(app: App, name: str) -> RequestDocument:
     """A request by name: a production request, else a processing submission's."""
-    for kind in ("production", "processing"):
+    for kind in KINDS:
         found = app.database_for(kind).get_many([request_id(name)])[0]
         if found is not None:
-            return found
+            return request_document(found)
     raise InputError(f"no request {name!r} (gasp requests list)")

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from gasp.client.context import ClientContext
-from gasp.lock.fence import TurnFence
 from gasp.model.clock import read_time
 from gasp.model.documents import JobDocument, PassDocument
 from gasp.model.ids import job_id
 from gasp.model.transitions import move_pass
 from gasp.passes.update import PassEdit, PassKey, find_pass, read_jobs, row_job, update_passes
 from gasp.store import UNSET, ViewRow
+from gasp.turn.fence import TurnFence
 
 # The queue views have a design document of their own, so that claiming (which rewrites
 # the passes it reads) only makes the embedded store re-map these four views.

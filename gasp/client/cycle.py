@@ -20,8 +20,8 @@ from gasp.client.launch import launch
 from gasp.client.monitor import count_live, monitor
 from gasp.client.release import release_dead_sites, release_stuck
 from gasp.crashpoints import crashpoint
-from gasp.lock.fence import TurnFence
 from gasp.passes.prerequisites import promote_dependants
+from gasp.turn.fence import TurnFence
 
 Sleep = Callable[[float], None]
 

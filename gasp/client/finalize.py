@@ -1,4 +1,4 @@
-"""Finishing passes whose subjobs have all ended: verify, catalogue, then decide.
+"""Finishing passes whose subjobs have all ended: verify, register, then decide.
 
 Order matters for crash safety: outputs are verified on the storage element (size and
 adler32), then registered in data documents, and only then is the pass moved to
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from gasp.client.catalogue import register_outputs
 from gasp.client.context import ClientContext
+from gasp.client.register import register_outputs
 from gasp.crashpoints import crashpoint
 from gasp.errors import Conflict, GaspError, NotFound
 from gasp.model.clock import format_time
@@ -105,8 +105,8 @@ def _remove_outputs(
 
     Not only the files its report named: a runner killed between upload and report leaves
     files no report mentions. The expected names are known, so those are looked for on
-    every storage element this site writes to; none of them is catalogued (the subjob
-    failed), and the next attempt will upload them afresh.
+    every storage element this site writes to; none of them is in a data document (the
+    subjob failed), and the next attempt will upload them afresh.
     """
     module, run, number = key
     catalogue = ctx.catalogue(rat_version)
@@ -124,7 +124,7 @@ def _remove_outputs(
 
 
 def finalize(ctx: ClientContext, keys: list[PassKey], tokens: dict[PassKey, str]) -> FinalizeResult:
-    """Verify, catalogue and conclude each of these passes (all subjobs ended)."""
+    """Verify, register in data documents and conclude each of these passes (all ended)."""
     result = FinalizeResult()
     docs = read_jobs(ctx.db, [job_id(k[0], k[1]) for k in keys])
     for key, job in zip(keys, docs, strict=True):
@@ -145,7 +145,7 @@ def finalize(ctx: ClientContext, keys: list[PassKey], tokens: dict[PassKey, str]
             if s["status"] == "completed" and verdicts.get(s["subrun"]) is None
         ]
         data_ids = register_outputs(ctx.db, kind=ctx.kind, job=job, pass_doc=pass_doc, subjobs=good)
-        crashpoint("client-after-catalogue")
+        crashpoint("client-after-catalogue")  # registered (the crash tests know this name)
         bad = [
             s
             for s in pass_doc["subjobs"]

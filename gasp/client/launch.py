@@ -8,7 +8,6 @@ those jobs on restart and records them instead of submitting them again.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,18 +15,16 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from gasp.backends.base import Submission
-from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
-from gasp.client.processing_spec import Inputs, input_documents, processing_spec
-from gasp.client.spec_parts import application_spec, claim_token, output_specs
+from gasp.client.job_spec import build_spec, job_name
+from gasp.client.processing_spec import input_documents
 from gasp.crashpoints import crashpoint
 from gasp.errors import GaspError
-from gasp.model.documents import EventMode, JobDocument, PassDocument, SubjobDocument
+from gasp.model.documents import JobDocument, PassDocument
 from gasp.model.ids import job_id
 from gasp.model.transitions import move_pass, move_subjob
 from gasp.passes.prerequisites import promote_dependants
 from gasp.passes.update import PassEdit, PassKey, find_pass, holds, read_jobs, update_passes
-from gasp.runner.spec import JobSpec
 from gasp.validation import describe_validation_error
 
 
@@ -41,75 +38,6 @@ class Pending:
     name: str
     workdir: Path
     spec: str
-
-
-def job_name(module: str, run: int, subrun: int, pass_number: int, attempt: int) -> str:
-    return f"{module}_r{run}_s{subrun}_p{pass_number}_a{attempt}"
-
-
-def seed_of(module: str, run: int, subrun: int, pass_number: int) -> int:
-    """The same job always simulates the same events (reproducible reruns)."""
-    return zlib.crc32(f"{module}:{run}:{subrun}:{pass_number}".encode()) & 0x7FFFFFFF
-
-
-def build_spec(
-    ctx: ClientContext,
-    job: JobDocument,
-    pass_doc: PassDocument,
-    subjob: SubjobDocument,
-    workdir: Path,
-    inputs: Inputs | None = None,
-) -> JobSpec:
-    """The runner's whole world for one subjob, from the pass and the catalogue.
-
-    ``inputs``: the data documents processing passes read (``input_documents``).
-    """
-    module, run, number = job["module"], job["run"], pass_doc["pass"]
-    subrun, attempt = subjob["subrun"], pass_doc.get("attempt", 1)
-    if ctx.kind == "processing":
-        name = job_name(module, run, subrun, number, attempt)
-        seed = seed_of(module, run, subrun, number)
-        return processing_spec(
-            ctx, job, pass_doc, subjob, workdir, inputs or {}, name=name, seed=seed
-        )
-    version = pass_doc["rat_version"]
-    catalogue = ctx.catalogue(version)
-    if not isinstance(catalogue, ProductionCatalogue) or module not in catalogue.modules:
-        raise GaspError(f"{module}: no catalogue entry for software version {version}")
-    entry = catalogue.modules[module]
-    mode: EventMode = pass_doc.get("event_mode") or entry.event_mode
-    events = subjob.get("n_events")
-    expected = events if events is not None and mode in ("number", "run_number") else None
-    outputs = output_specs(
-        ctx.kind,
-        module,
-        run,
-        subrun,
-        number,
-        entry.outputs,
-        entry.other_suffix,
-        expected,
-    )
-    return JobSpec(
-        name=job_name(module, run, subrun, number, attempt),
-        kind=ctx.kind,
-        module=module,
-        run=run,
-        subrun=subrun,
-        pass_number=number,
-        attempt=attempt,
-        token=claim_token(pass_doc),
-        application=application_spec(ctx, version, entry.path),
-        event_mode=mode,
-        n_events=events,
-        duration_s=subjob.get("duration_s"),
-        seed=seed_of(module, run, subrun, number),
-        template=pass_doc.get("template") or {},
-        outputs=outputs,
-        primary=ctx.primary,
-        failover=ctx.failover,
-        workdir=str(workdir),
-    )
 
 
 def pending_subjobs(

@@ -95,7 +95,7 @@ def read_report(ctx: ClientContext, workdir: Path, name: str, token: str) -> Job
 
 
 def _output_file(output: OutputReport) -> OutputFile:
-    """A stored output as the report names it; the catalogue reads it at finalize."""
+    """A stored output as the report names it; finalize registers it in its data document."""
     return {
         "data_type": output.data_type,
         "name": output.name,

@@ -1,4 +1,4 @@
-"""The runner's specification of a processing subjob: its inputs and expected outputs.
+"""Processing's part of a subjob's specification (``SpecPart``): its inputs and events.
 
 Raw inputs were written on the subjob at submission (from the run document: URL, size,
 adler32, events). A later module reads the outputs of its prerequisite pass, known only
@@ -14,11 +14,10 @@ Streamed or downloaded follows the level: ``run`` streams; ``sub_run``, ``run_zd
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.client.context import ClientContext
-from gasp.client.spec_parts import application_spec, claim_token, output_specs
+from gasp.client.spec_parts import SpecPart
 from gasp.errors import GaspError
 from gasp.model.documents import (
     DataDocument,
@@ -30,7 +29,7 @@ from gasp.model.documents import (
     data_document,
 )
 from gasp.model.ids import data_id
-from gasp.runner.spec import InputSpec, JobSpec
+from gasp.runner.spec import InputSpec
 
 Inputs = Mapping[str, DataDocument | None]  # data documents by id
 STREAMED_LEVELS = ("run",)
@@ -101,19 +100,14 @@ def _from_prerequisites(
     return found
 
 
-def processing_spec(
+def processing_part(
     ctx: ClientContext,
     job: JobDocument,
     pass_doc: PassDocument,
     subjob: SubjobDocument,
-    workdir: Path,
     documents: Inputs,
-    *,
-    name: str,
-    seed: int,
-) -> JobSpec:
-    """The specification of one processing subjob."""
-    module, run, number = job["module"], job["run"], pass_doc["pass"]
+) -> SpecPart:
+    """A processing subjob's inputs, whose events every output must hold."""
     version = pass_doc["rat_version"]
     catalogue = ctx.catalogue(version)
     entry_name = catalogue_module(job, pass_doc)
@@ -124,23 +118,11 @@ def processing_spec(
     inputs = subjob.get("inputs")
     if inputs is None:
         inputs = _from_prerequisites(catalogue, job, pass_doc, subjob, documents, level)
-    events = sum(i["events"] for i in inputs)
-    subrun = subjob["subrun"]
-    outputs = output_specs(
-        ctx.kind, module, run, subrun, number, entry.outputs, entry.other_suffix, events
-    )
-    return JobSpec(
-        name=name,
-        kind="processing",
-        module=module,
-        run=run,
-        subrun=subrun,
-        pass_number=number,
-        attempt=pass_doc.get("attempt", 1),
-        token=claim_token(pass_doc),
-        application=application_spec(ctx, version, entry.path),
-        seed=seed,
-        template=pass_doc.get("template") or {},
+    return SpecPart(
+        macro=entry.path,
+        data_types=entry.outputs,
+        other_suffix=entry.other_suffix,
+        expected_events=sum(i["events"] for i in inputs),
         inputs=[
             InputSpec(
                 url=i["url"],
@@ -151,11 +133,7 @@ def processing_spec(
             )
             for i in inputs
         ],
-        outputs=outputs,
-        primary=ctx.primary,
-        failover=ctx.failover,
-        workdir=str(workdir),
     )
 
 
-__all__ = ["catalogue_module", "input_documents", "processing_spec"]
+__all__ = ["Inputs", "catalogue_module", "input_documents", "processing_part"]

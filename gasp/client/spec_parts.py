@@ -1,62 +1,61 @@
-"""What production and processing job specifications share: the application, the outputs.
+"""What a job specification takes from its kind (``SpecPart``), and production's part.
 
-Both kinds of subjob run a macro of a software version set up as the site configuration
-says, and name their outputs by the same rule (docs/architecture.md, "Databases and
-documents"); only how many events each output must hold differs, so that is the caller's.
+``job_spec.build_spec`` assembles the specification of both kinds; each kind supplies only
+what it does its own way, read from its catalogue entry and its pass. Production's part is
+here; processing's (``processing_spec.processing_part``) is beside the reading of the data
+documents it takes its inputs from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from gasp.catalog.model import ProductionCatalogue
 from gasp.client.context import ClientContext
 from gasp.errors import GaspError
-from gasp.model.documents import Kind, PassDocument
-from gasp.model.naming import file_name, logical_path
-from gasp.runner.spec import ApplicationSpec, DataType, OutputSpec
+from gasp.model.documents import DataType, EventMode, JobDocument, PassDocument, SubjobDocument
+from gasp.runner.spec import InputSpec
 
 
-def application_spec(ctx: ClientContext, version: str, macro: str) -> ApplicationSpec:
-    """How this site runs ``macro`` of software ``version`` (executable, setup, release)."""
-    software = ctx.config.software[version]
-    return ApplicationSpec(
-        rat_version=version,
-        executable=software.executable,
-        setup=software.setup,
-        release_dir=software.release_dir,
-        macro=macro,
+@dataclass(frozen=True)
+class SpecPart:
+    """What one kind of subjob brings to its specification; ``build_spec`` does the rest."""
+
+    macro: str  # the catalogue entry's macro, relative to the release folder
+    data_types: Sequence[DataType]  # one output each
+    other_suffix: str | None
+    expected_events: int | None  # what every output must hold; None where it is not known
+    event_mode: EventMode | None = None  # production
+    n_events: int | None = None
+    duration_s: float | None = None
+    inputs: Sequence[InputSpec] = ()  # processing
+
+
+def production_part(
+    ctx: ClientContext, job: JobDocument, pass_doc: PassDocument, subjob: SubjobDocument
+) -> SpecPart:
+    """A production subjob's event mode, events or duration, from its pass and catalogue.
+
+    Each output must hold exactly the planned events where the mode decides them (number,
+    run_number); by time, or a whole run, the count is whatever the run gave.
+    """
+    module, version = job["module"], pass_doc["rat_version"]
+    catalogue = ctx.catalogue(version)
+    if not isinstance(catalogue, ProductionCatalogue) or module not in catalogue.modules:
+        raise GaspError(f"{module}: no catalogue entry for software version {version}")
+    entry = catalogue.modules[module]
+    mode: EventMode = pass_doc.get("event_mode") or entry.event_mode
+    events = subjob.get("n_events")
+    return SpecPart(
+        macro=entry.path,
+        data_types=entry.outputs,
+        other_suffix=entry.other_suffix,
+        expected_events=events if events is not None and mode in ("number", "run_number") else None,
+        event_mode=mode,
+        n_events=events,
+        duration_s=subjob.get("duration_s"),
     )
 
 
-def claim_token(pass_doc: PassDocument) -> str:
-    """The token of the claim a pass is launched under, which its jobs' reports echo."""
-    lock = pass_doc["lock"]
-    if lock is None:
-        raise GaspError(f"pass {pass_doc['pass']} is not claimed: nothing to launch it under")
-    return lock["token"]
-
-
-def output_specs(
-    kind: Kind,
-    module: str,
-    run: int,
-    subrun: int,
-    pass_number: int,
-    data_types: Iterable[DataType],
-    other_suffix: str | None,
-    expected_events: int | None,
-) -> list[OutputSpec]:
-    """One output per data type, named and placed where the catalogue will record it."""
-    outputs = []
-    for data_type in data_types:
-        name = file_name(module, run, subrun, pass_number, data_type, other_suffix)
-        outputs.append(
-            OutputSpec(
-                data_type=data_type,
-                local_name=name,
-                name=name,
-                lfn=logical_path(kind, module, run, name),
-                expected_events=expected_events,
-            )
-        )
-    return outputs
+__all__ = ["SpecPart", "production_part"]

@@ -1,4 +1,4 @@
-"""The shapes of the job, pass, subjob, site and data documents, for the type checker.
+"""The shapes of gasp's documents (job, pass, subjob, data, site, request), for mypy.
 
 Documents travel as JSON, so they are ``TypedDict``s, not classes: what is stored is what
 the code holds, with no conversion on the way in or out. A field that has no value yet is
@@ -19,7 +19,7 @@ the functional syntax.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, NotRequired, TypedDict, cast, get_args
+from typing import Any, Literal, NotRequired, TypedDict, cast, final, get_args
 
 from gasp.model.states import PassStateName, SubjobStateName
 
@@ -249,9 +249,138 @@ class SiteDocument(TypedDict):
     heartbeat: NotRequired[str]
 
 
+# -- request documents, run allocators and sensing -----------------------------------------
+
+RequestStatus = Literal["approved", "submitted"]
+"""What a submission wrote: ``approved`` when opened, ``submitted`` once every pass is."""
+
+
+class RequestHistoryEntry(TypedDict):
+    """One change of a request's status (the last ``HISTORY_LIMIT`` are kept)."""
+
+    at: str
+    status: RequestStatus
+    by: NotRequired[str]  # who opened it
+
+
+ExactlyGroup = TypedDict("ExactlyGroup", {"module": str, "pass": int, "runs": list[list[int]]})
+"""The ``.exactly`` lines of one (module, pass), their runs folded into ``[first, last]``."""
+
+
+class PlannedRuns(TypedDict):
+    """The runs a request gives one entry of its file (production) or one module."""
+
+    entry: NotRequired[int]  # production: the index of the request file's entry
+    module: str
+    runs: list[int]
+
+
+class HeldRun(TypedDict):
+    """A run a processing submission did not process, and why (a calibration lock)."""
+
+    run: int
+    why: str
+
+
+# The two specs are final so that ``"run_list" in spec`` tells them apart for mypy.
+@final
+class ProductionSpec(TypedDict):
+    """What identifies a production request, compared when it is resumed."""
+
+    rat_version: str
+    ratdb_tag: str | None
+    modules: list[dict[str, object]]  # the request file's entries, as given
+    run_list: list[int] | None
+
+
+class RequestSource(TypedDict):
+    """The production output a production-processing request processes."""
+
+    module: str
+    label: str | None
+    data_type: str
+
+
+@final
+class ProcessingSpec(TypedDict):
+    """The command line of a processing (or production-processing) request."""
+
+    source: RequestSource | None
+    selection: str
+    first: int | None
+    last: int | None
+    runs: list[int] | None
+    modules: list[str]
+    find_prereq: bool
+    forced: dict[str, int]
+
+
+class RequestFields(TypedDict, total=False):
+    """What a request carries besides its common fields, each absent until it happens:
+    the submitter's own, given when it is opened (``source``, and ``entry`` in ``plan``:
+    production; ``held``: processing), and what closing it adds (``n_subjobs``,
+    ``submitted``). ``_rev`` is here, not with ``_id``, so that the submitter's fields can
+    be spread into a new request (a ``**`` item must name every key that may be absent)."""
+
+    _rev: str  # once stored
+    source: str  # the request file's name
+    rat_version: str
+    ratdb_tag: str | None
+    labels: list[str]
+    spec: ProductionSpec | ProcessingSpec
+    plan: list[PlannedRuns]
+    held: list[HeldRun]
+    n_jobs: int
+    n_subjobs: int
+    submitted: str
+
+
+class RequestDocument(RequestFields):
+    """``request:<name>``: one submission, its specification and the passes it made."""
+
+    _id: str
+    type: Literal["request"]
+    kind: Kind
+    name: str
+    status: RequestStatus
+    requester: str
+    created: str
+    exactly: list[ExactlyGroup]
+    history: list[RequestHistoryEntry]
+
+
+class AllocatorDocument(TypedDict):
+    """``runs:<kind>:<module>``: the next generic run number of a module."""
+
+    _id: str
+    _rev: NotRequired[str]
+    type: Literal["run_allocator"]
+    kind: Kind
+    module: str
+    next_run: NotRequired[int]  # absent until the first reservation
+
+
+class SensingDocument(TypedDict):
+    """``sensing:processing``: the last run the processing sensing handled."""
+
+    _id: str
+    _rev: NotRequired[str]
+    type: Literal["sensing"]
+    kind: Literal["processing"]
+    last_run: NotRequired[int]
+    updated: NotRequired[str]
+
+
 # -- the boundary with the store -----------------------------------------------------------
 
-StoredDocument = JobDocument | DataDocument | SiteDocument
+StoredDocument = (
+    JobDocument
+    | DataDocument
+    | SiteDocument
+    | RequestDocument
+    | AllocatorDocument
+    | SensingDocument
+)
 
 
 def job_document(doc: Mapping[str, Any]) -> JobDocument:
@@ -269,6 +398,21 @@ def site_document(doc: Mapping[str, Any]) -> SiteDocument:
     return cast(SiteDocument, doc)
 
 
+def request_document(doc: Mapping[str, Any]) -> RequestDocument:
+    """A stored request document, as its type (taken on trust: gasp wrote it)."""
+    return cast(RequestDocument, doc)
+
+
+def allocator_document(doc: Mapping[str, Any]) -> AllocatorDocument:
+    """A stored run allocator document, as its type (taken on trust: gasp wrote it)."""
+    return cast(AllocatorDocument, doc)
+
+
+def sensing_document(doc: Mapping[str, Any]) -> SensingDocument:
+    """A stored sensing document, as its type (taken on trust: gasp wrote it)."""
+    return cast(SensingDocument, doc)
+
+
 def stored(doc: StoredDocument) -> dict[str, Any]:
     """A document as the store's protocol takes it (the same dictionary)."""
     return cast(dict[str, Any], doc)
@@ -276,11 +420,14 @@ def stored(doc: StoredDocument) -> dict[str, Any]:
 
 __all__ = [
     "KINDS",
+    "AllocatorDocument",
     "ClaimLock",
     "DataDocument",
     "DataType",
     "EventMode",
+    "ExactlyGroup",
     "FileEntry",
+    "HeldRun",
     "HistoryEntry",
     "InputFile",
     "JobDocument",
@@ -290,18 +437,30 @@ __all__ = [
     "PassDocument",
     "PassFields",
     "PassStateName",
+    "PlannedRuns",
     "Prerequisite",
     "PreviousAttempt",
+    "ProcessingSpec",
+    "ProductionSpec",
     "Replica",
+    "RequestDocument",
+    "RequestFields",
+    "RequestHistoryEntry",
+    "RequestSource",
+    "RequestStatus",
+    "SensingDocument",
     "SiteDocument",
     "StoredDocument",
     "SubjobDocument",
     "SubjobFields",
     "SubjobStateName",
     "TemplateValue",
+    "allocator_document",
     "check_kind",
     "data_document",
     "job_document",
+    "request_document",
+    "sensing_document",
     "site_document",
     "stored",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gasp.model.documents import Kind
+
 
 def job_id(module: str, run: int) -> str:
     """One job document per (module, run): every pass of the pair lives in it."""
@@ -17,11 +19,11 @@ def request_id(name: str) -> str:
     return f"request:{name}"
 
 
-def catalogue_id(kind: str, rat_version: str) -> str:
+def catalogue_id(kind: Kind, rat_version: str) -> str:
     return f"modules:{kind}:{rat_version}"
 
 
-def allocator_id(kind: str, module: str) -> str:
+def allocator_id(kind: Kind, module: str) -> str:
     """The document that hands out generic run numbers of one module."""
     return f"runs:{kind}:{module}"
 

@@ -33,6 +33,8 @@ from gasp.values import (
     parse_timestamp,
 )
 
+# A deliberate copy of ``gasp.model.documents``'s: a worker node loads nothing of the site
+# side (docs/architecture.md, rule 3). tests/client/test_spec_types.py keeps them equal.
 DataType = Literal["ratds", "ntuple", "soc", "other_ratds", "other_ntuple"]
 EventMode = Literal["time", "number", "run", "run_number"]
 

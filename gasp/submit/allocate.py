@@ -12,6 +12,7 @@ concurrent submission may have moved meanwhile).
 from __future__ import annotations
 
 from gasp.errors import Conflict, InputError
+from gasp.model.documents import AllocatorDocument, Kind, allocator_document, stored
 from gasp.model.ids import allocator_id
 from gasp.store import Database
 from gasp.values import MAX_RUN
@@ -27,11 +28,17 @@ def highest_run(db: Database, module: str) -> int:
     return 0
 
 
-def next_free_run(db: Database, kind: str, module: str) -> int:
+def _read(db: Database, kind: Kind, module: str) -> AllocatorDocument | None:
+    """The allocator document of ``module``, if a reservation made it."""
+    found = db.get_many([allocator_id(kind, module)])[0]
+    return allocator_document(found) if found is not None else None
+
+
+def next_free_run(db: Database, kind: Kind, module: str) -> int:
     """The first run a reservation would get now (for checks and dry runs; reserves nothing)."""
-    doc = db.get_many([allocator_id(kind, module)])[0]
-    stored = int(doc["next_run"]) if doc else 1
-    return max(stored, highest_run(db, module) + 1)
+    doc = _read(db, kind, module)
+    next_run = doc["next_run"] if doc else 1
+    return max(next_run, highest_run(db, module) + 1)
 
 
 def room_problem(module: str, first: int, count: int) -> str | None:
@@ -45,20 +52,22 @@ def room_problem(module: str, first: int, count: int) -> str | None:
     )
 
 
-def reserve_runs(db: Database, kind: str, module: str, count: int) -> int:
+def reserve_runs(db: Database, kind: Kind, module: str, count: int) -> int:
     """Reserve ``count`` consecutive run numbers of ``module``; returns the first."""
-    doc_id = allocator_id(kind, module)
     while True:
-        doc = db.get_many([doc_id])[0]
-        if doc is None:
-            doc = {"_id": doc_id, "type": "run_allocator", "kind": kind, "module": module}
-        first = max(int(doc.get("next_run", 1)), highest_run(db, module) + 1)
+        doc: AllocatorDocument = _read(db, kind, module) or {
+            "_id": allocator_id(kind, module),
+            "type": "run_allocator",
+            "kind": kind,
+            "module": module,
+        }
+        first = max(doc.get("next_run", 1), highest_run(db, module) + 1)
         problem = room_problem(module, first, count)
         if problem is not None:
             raise InputError(problem)
         doc["next_run"] = first + count
         try:
-            db.put(doc)
+            db.put(stored(doc))
         except Conflict:
             continue
         return first

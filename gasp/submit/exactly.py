@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from gasp.errors import InputError
+from gasp.model.documents import ExactlyGroup
 from gasp.values import check_name, parse_count, parse_run
 
 Triple = tuple[str, int, int]
@@ -19,12 +19,12 @@ def format_lines(triples: Iterable[Triple]) -> str:
     return "".join(f"{module} {run} {pass_number}\n" for module, run, pass_number in triples)
 
 
-def compress(triples: Iterable[Triple]) -> list[dict[str, Any]]:
+def compress(triples: Iterable[Triple]) -> list[ExactlyGroup]:
     """Group by (module, pass) and fold consecutive runs into ``[first, last]`` ranges."""
     grouped: dict[tuple[str, int], list[int]] = {}
     for module, run, pass_number in triples:
         grouped.setdefault((module, pass_number), []).append(run)
-    result = []
+    result: list[ExactlyGroup] = []
     for (module, pass_number), runs in grouped.items():
         ranges: list[list[int]] = []
         for run in sorted(set(runs)):
@@ -36,7 +36,7 @@ def compress(triples: Iterable[Triple]) -> list[dict[str, Any]]:
     return result
 
 
-def expand(compressed: Iterable[dict[str, Any]]) -> Iterator[Triple]:
+def expand(compressed: Iterable[ExactlyGroup]) -> Iterator[Triple]:
     for group in compressed:
         for first, last in group["runs"]:
             for run in range(first, last + 1):

@@ -24,15 +24,24 @@ from __future__ import annotations
 
 import getpass
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from gasp.errors import Conflict, InputError, NotFound
 from gasp.model.clock import utc_now
-from gasp.model.documents import Kind
+from gasp.model.documents import (
+    Kind,
+    ProcessingSpec,
+    ProductionSpec,
+    RequestDocument,
+    RequestFields,
+    RequestHistoryEntry,
+    request_document,
+    stored,
+)
 from gasp.model.ids import request_id
 from gasp.model.job import HISTORY_LIMIT
 from gasp.progress_protocol import Advance, Progress, silent
@@ -102,12 +111,12 @@ class RequestLifecycle:
         self.outlist = outlist
         self.progress = progress
 
-    def open(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def open(self, fields: RequestFields) -> RequestDocument:
         """Write a new request document, status ``approved``, with the submitter's fields."""
         name = new_request_name()
         now = utc_now()
         user = getpass.getuser()
-        doc: dict[str, Any] = {
+        doc: RequestDocument = {
             "_id": request_id(name),
             "type": "request",
             "kind": self.kind,
@@ -119,13 +128,13 @@ class RequestLifecycle:
             "exactly": [],
             "history": [{"at": now, "status": "approved", "by": user}],
         }
-        self.db.put(doc)
+        self.db.put(stored(doc))
         return doc
 
-    def resume(self, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    def resume(self, name: str, spec: ProductionSpec | ProcessingSpec) -> RequestDocument:
         """The request document of an interrupted submission, checked to be the same request."""
         try:
-            doc = self.db.get(request_id(name))
+            doc = request_document(self.db.get(request_id(name)))
         except NotFound:
             raise InputError(f"--request {name}: no such request in the database") from None
         if doc.get("spec") != spec:
@@ -136,7 +145,7 @@ class RequestLifecycle:
         return doc
 
     def complete(
-        self, doc: dict[str, Any], jobs: Sequence[PlannedJob], write: WritePasses
+        self, doc: RequestDocument, jobs: Sequence[PlannedJob], write: WritePasses
     ) -> PassesWritten:
         """Write the passes (``write``, with progress), then close the request.
 
@@ -156,7 +165,7 @@ class RequestLifecycle:
         append_exactly(self.outlist, exactly)
 
 
-def _close(db: Database, doc: dict[str, Any], exactly: list[Triple], subjobs: int) -> None:
+def _close(db: Database, doc: RequestDocument, exactly: list[Triple], subjobs: int) -> None:
     """Mark a request submitted with its ``.exactly`` list (retried on conflict)."""
     now = utc_now()
     while True:
@@ -165,15 +174,16 @@ def _close(db: Database, doc: dict[str, Any], exactly: list[Triple], subjobs: in
         doc["n_jobs"] = len(exactly)
         doc["n_subjobs"] = subjobs
         doc["submitted"] = now
-        history = [*doc.get("history", []), {"at": now, "status": "submitted"}]
+        history: list[RequestHistoryEntry] = [
+            *doc.get("history", []),
+            {"at": now, "status": "submitted"},
+        ]
         doc["history"] = history[-HISTORY_LIMIT:]
         try:
-            db.put(doc)
+            db.put(stored(doc))
             return
         except Conflict:
-            fresh = db.get(doc["_id"])
-            doc.clear()
-            doc.update(fresh)
+            doc = request_document(db.get(doc["_id"]))
 
 
 __all__ = [

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from gasp.catalog.model import ProductionCatalogue
-from gasp.model.documents import EventMode
+from gasp.model.documents import EventMode, TemplateValue
 from gasp.submit.request_file import SECONDS_PER, RequestEntry, RequestFile
 
 GENERIC_MODES = ("time", "number")
@@ -45,7 +44,7 @@ class JobPlan:
     event_mode: EventMode
     priority: int
     labels: tuple[str, ...]
-    template: Mapping[str, Any] | None
+    template: Mapping[str, TemplateValue] | None
     subjobs: tuple[SubjobPlan, ...] = field(default=())
 
     @property
@@ -98,34 +97,32 @@ def plan_entry(
     index: int, entry: RequestEntry, event_mode: EventMode, runs: Sequence[int]
 ) -> list[JobPlan]:
     """The jobs of one entry, given its runs (allocated ones for generic modes)."""
-    common: dict[str, Any] = {
-        "entry": index,
-        "module": entry.module,
-        "event_mode": event_mode,
-        "priority": entry.priority,
-        "labels": (entry.label,) if entry.label else (),
-        "template": dict(entry.template) if entry.template else None,
-    }
+    labels = (entry.label,) if entry.label else ()
+    template = dict(entry.template) if entry.template else None
+
+    def job(run: int, subjobs: tuple[SubjobPlan, ...]) -> JobPlan:
+        return JobPlan(
+            index, entry.module, run, event_mode, entry.priority, labels, template, subjobs
+        )
+
     if event_mode == "time":
         assert entry.t_run is not None and entry.t_format is not None
         seconds = entry.t_run * SECONDS_PER[entry.t_format]
-        return [
-            JobPlan(run=run, subjobs=(SubjobPlan(0, duration_s=seconds),), **common) for run in runs
-        ]
+        return [job(run, (SubjobPlan(0, duration_s=seconds),)) for run in runs]
     if event_mode == "number":
         assert entry.n_ev is not None and entry.ev_per_run is not None
         counts = split_events(entry.n_ev, entry.ev_per_run)
         return [
-            JobPlan(run=run, subjobs=(SubjobPlan(0, n_events=count),), **common)
+            job(run, (SubjobPlan(0, n_events=count),))
             for run, count in zip(runs, counts, strict=True)
         ]
     if event_mode == "run":
         subjobs = tuple(SubjobPlan(k) for k in range(entry.n_runs or 1))
-        return [JobPlan(run=run, subjobs=subjobs, **common) for run in runs]
+        return [job(run, subjobs) for run in runs]
     assert entry.n_ev is not None and entry.ev_per_run is not None
     counts = split_events(entry.n_ev, entry.ev_per_run)
     subjobs = tuple(SubjobPlan(k, n_events=count) for k, count in enumerate(counts))
-    return [JobPlan(run=run, subjobs=subjobs, **common) for run in runs]
+    return [job(run, subjobs) for run in runs]
 
 
 def plan_request(

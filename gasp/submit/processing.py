@@ -24,13 +24,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gasp.calib.lock import set_calibration_lock
 from gasp.config import SubmitSection
-from gasp.model.documents import Kind, NewSubjob, PassDocument, PassFields, Prerequisite
+from gasp.model.documents import (
+    Kind,
+    NewSubjob,
+    PassDocument,
+    PassFields,
+    Prerequisite,
+    ProcessingSpec,
+    RequestFields,
+    RequestSource,
+)
 from gasp.model.job import new_pass
-from gasp.model.states import PassState
 from gasp.passes.prerequisites import settle_new_passes
 from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
@@ -86,13 +93,13 @@ def write_plan(
     lifecycle: RequestLifecycle,
     plan: ProcessingPlan,
     options: ProcessingOptions,
-    source: dict[str, Any] | None = None,
+    source: RequestSource | None = None,
 ) -> ProcessingSubmitResult:
     """Write a checked plan: request, calibration locks, passes, then close the request."""
     if not plan.jobs:
         return ProcessingSubmitResult(DRY_RUN, plan.jobs, held=plan.held, skipped=plan.skipped)
     request_doc = lifecycle.open(_request_fields(options, plan, source))
-    name: str = request_doc["name"]
+    name = request_doc["name"]
     for calib_type, run in plan.calibrations:
         set_calibration_lock(lifecycle.db, calib_type, run)
     done = lifecycle.complete(
@@ -196,7 +203,7 @@ def _builder(
             rat_version=options.rat_version,
             created=now,
             subjobs=subjobs,
-            status=PassState(initial_status(job, plan.prerequisite_status)),
+            status=initial_status(job, plan.prerequisite_status),
             by=by,
             **fields,
         )
@@ -205,24 +212,25 @@ def _builder(
 
 
 def _request_fields(
-    options: ProcessingOptions, plan: ProcessingPlan, source: dict[str, Any] | None
-) -> dict[str, Any]:
+    options: ProcessingOptions, plan: ProcessingPlan, source: RequestSource | None
+) -> RequestFields:
     """What a processing request document holds beside the common fields."""
     selection = options.selection
+    spec: ProcessingSpec = {
+        "source": source,
+        "selection": selection.how,
+        "first": selection.first,
+        "last": selection.last,
+        "runs": list(selection.runs) if selection.runs is not None else None,
+        "modules": list(options.modules),
+        "find_prereq": options.find_prereq,
+        "forced": dict(options.forced),
+    }
     return {
         "rat_version": options.rat_version,
         "ratdb_tag": options.ratdb_tag,
         "labels": sorted({label for job in plan.jobs for label in job.labels}),
-        "spec": {
-            "source": source,
-            "selection": selection.how,
-            "first": selection.first,
-            "last": selection.last,
-            "runs": list(selection.runs) if selection.runs is not None else None,
-            "modules": list(options.modules),
-            "find_prereq": options.find_prereq,
-            "forced": dict(options.forced),
-        },
+        "spec": spec,
         "plan": [
             {"module": m, "runs": sorted({j.run for j in plan.jobs if j.module == m})}
             for m in dict.fromkeys(j.module for j in plan.jobs)

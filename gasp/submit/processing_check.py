@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -27,9 +26,10 @@ from gasp.catalog.model import ProcessingCatalogue
 from gasp.catalog.stored import load_processing_catalogue
 from gasp.config import SubmitSection
 from gasp.errors import GaspError, InputError
+from gasp.model.documents import JobDocument, PassDocument, job_document
 from gasp.model.ids import job_id
 from gasp.model.run import CALIBRATION_RUN_TYPES, RawFile, RunDocument, l2_files, run_id
-from gasp.model.states import PassState
+from gasp.model.states import PassState, PassStateName
 from gasp.passes.prerequisites import target_state
 from gasp.storage import transfer
 from gasp.store import Database
@@ -63,18 +63,18 @@ class ProcessingPlan:
     jobs: list[ProcessingJobPlan] = field(default_factory=list)
     held: list[tuple[int, str]] = field(default_factory=list)  # (run, why)
     calibrations: list[tuple[str, int]] = field(default_factory=list)  # locks to set
-    prerequisite_status: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    prerequisite_status: dict[tuple[str, int, int], PassStateName] = field(default_factory=dict)
     runs: list[int] = field(default_factory=list)  # every run considered, in order
     skipped: list[int] = field(default_factory=list)  # already processed (sense/block)
 
 
-def _latest(job: Mapping[str, Any] | None, *, completed: bool) -> dict[str, Any] | None:
-    passes = [
-        p
-        for p in (job or {}).get("passes", [])
-        if not completed or p["status"] == PassState.COMPLETED
-    ]
-    return max(passes, key=lambda p: int(p["pass"])) if passes else None
+def _passes(job: JobDocument | None) -> list[PassDocument]:
+    return job.get("passes", []) if job else []
+
+
+def _latest(job: JobDocument | None, *, completed: bool) -> PassDocument | None:
+    passes = [p for p in _passes(job) if not completed or p["status"] == "completed"]
+    return max(passes, key=lambda p: p["pass"]) if passes else None
 
 
 def _check_modules(catalogue: ProcessingCatalogue, options: ProcessingOptions) -> list[str]:
@@ -203,14 +203,17 @@ def check_processing(
         for name in (module, *catalogue.modules[module].prerequisites)
     }
     ids = sorted(wanted)
-    jobs = dict(zip(ids, db.get_many(ids), strict=True))
+    jobs = {
+        doc_id: job_document(found) if found is not None else None
+        for doc_id, found in zip(ids, db.get_many(ids), strict=True)
+    }
 
     locks = {lock.calib_type: lock.run for lock in calibration_locks(db) if lock.locked}
     for run in sorted(modules_of):
         doc = runs[run]
         names = modules_of[run]
         if options.selection.new_only:
-            names = [n for n in names if not (jobs.get(job_id(n, run)) or {}).get("passes")]
+            names = [n for n in names if not _passes(jobs.get(job_id(n, run)))]
             if not names:
                 plan.skipped.append(run)
                 continue
@@ -250,9 +253,9 @@ def _prerequisites(
     catalogue: ProcessingCatalogue,
     names: Sequence[str],
     run: int,
-    jobs: Mapping[str, dict[str, Any] | None],
+    jobs: Mapping[str, JobDocument | None],
     options: ProcessingOptions,
-    status: dict[tuple[str, int, int], str],
+    status: dict[tuple[str, int, int], PassStateName],
 ) -> tuple[dict[str, int], list[str]]:
     """The existing prerequisite passes each module of this run reads, and what is wrong."""
     fixed: dict[str, int] = {}
@@ -262,7 +265,7 @@ def _prerequisites(
         job = jobs.get(job_id(prerequisite, run))
         if prerequisite in options.forced:
             number = options.forced[prerequisite]
-            found = next((p for p in (job or {}).get("passes", []) if p["pass"] == number), None)
+            found = next((p for p in _passes(job) if p["pass"] == number), None)
             if found is None:
                 problems.append(
                     f"--force-prereq-pass {prerequisite} {number}: run {run} has no such pass "
@@ -280,15 +283,17 @@ def _prerequisites(
                     f"none (add -N {prerequisite}, or --force-prereq-pass)"
                 )
                 continue
-        fixed[prerequisite] = int(found["pass"])
-        status[(prerequisite, run, int(found["pass"]))] = str(found["status"])
+        fixed[prerequisite] = found["pass"]
+        status[(prerequisite, run, found["pass"])] = found["status"]
     return fixed, problems
 
 
-def initial_status(job: ProcessingJobPlan, status: Mapping[tuple[str, int, int], str]) -> str:
+def initial_status(
+    job: ProcessingJobPlan, status: Mapping[tuple[str, int, int], PassStateName]
+) -> PassState:
     """What a new pass starts as, given its prerequisite passes (those created alongside
     are ``new``): the same rule the client applies later (``target_state``)."""
-    states = [
+    states: list[PassState | PassStateName] = [
         PassState.NEW
         if p.pass_number is None
         else status.get((p.module, job.run, p.pass_number), PassState.NEW)

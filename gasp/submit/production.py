@@ -26,13 +26,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gasp.catalog.model import ProductionCatalogue
 from gasp.catalog.stored import load_production_catalogue
 from gasp.config import SubmitSection
 from gasp.errors import InputError
-from gasp.model.documents import EventMode, Kind, NewSubjob, PassDocument
+from gasp.model.documents import (
+    EventMode,
+    Kind,
+    NewSubjob,
+    PassDocument,
+    PlannedRuns,
+    ProductionSpec,
+    RequestFields,
+    stored,
+)
 from gasp.model.job import new_pass
 from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
@@ -131,7 +139,7 @@ def _size_problems(
     return size_problems(f"{parsed.source}: the request makes", jobs, subjobs, limits)
 
 
-def _spec(valid: ValidRequest, ratdb_tag: str | None) -> dict[str, Any]:
+def _spec(valid: ValidRequest, ratdb_tag: str | None) -> ProductionSpec:
     """What identifies a request's content, compared when resuming."""
     return {
         "rat_version": valid.request.rat_v,
@@ -175,7 +183,9 @@ def _peek_runs(db: Database, valid: ValidRequest) -> dict[int, list[int]]:
     return runs
 
 
-def _reserve_runs(db: Database, valid: ValidRequest, peeked: dict[int, list[int]]) -> list[Any]:
+def _reserve_runs(
+    db: Database, valid: ValidRequest, peeked: dict[int, list[int]]
+) -> list[PlannedRuns]:
     """The request's plan: generic runs reserved now, the others as given."""
     runs = dict(peeked)
     for index, (module, count) in _generic_needs(valid).items():
@@ -211,7 +221,7 @@ def submit_production(
         request_doc = lifecycle.resume(resume, spec)
         if request_doc.get("plan") is None:  # made before plans were written with the request
             request_doc["plan"] = _reserve_runs(db, valid, _peek_runs(db, valid))
-            db.put(request_doc)
+            db.put(stored(request_doc))
         name = resume
     else:
         peeked = _peek_runs(db, valid)
@@ -222,7 +232,7 @@ def submit_production(
         name = request_doc["name"]
     if on_request is not None:
         on_request(name)
-    runs = {int(p["entry"]): [int(r) for r in p["runs"]] for p in request_doc["plan"]}
+    runs = {p["entry"]: p["runs"] for p in request_doc["plan"]}
     jobs = plan_request(valid.request, valid.catalogue, runs)
     done = lifecycle.complete(
         request_doc,
@@ -233,7 +243,9 @@ def submit_production(
     return SubmitResult(name, jobs, done.written, done.present, done.exactly)
 
 
-def _request_fields(valid: ValidRequest, spec: dict[str, Any], plan: list[Any]) -> dict[str, Any]:
+def _request_fields(
+    valid: ValidRequest, spec: ProductionSpec, plan: list[PlannedRuns]
+) -> RequestFields:
     """What a production request document holds beside the common fields."""
     return {
         "source": Path(valid.source).name,

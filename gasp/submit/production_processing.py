@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gasp.catalog.model import ProcessingCatalogue
 from gasp.catalog.stored import load_processing_catalogue
 from gasp.config import SubmitSection
 from gasp.errors import InputError
+from gasp.model.documents import DataDocument, RequestSource, data_document, job_document
 from gasp.model.ids import data_id
 from gasp.model.states import PassState
 from gasp.progress_protocol import Progress, silent
@@ -81,35 +81,27 @@ def _source_passes(production: Database, source: SourceSpec) -> dict[int, int]:
     )
     ids = [str(row.id) for row in rows]
     for start in range(0, len(ids), 1000):
-        for doc in production.get_many(ids[start : start + 1000]):
-            if doc is None:
+        for found in production.get_many(ids[start : start + 1000]):
+            if found is None:
                 continue
-            for p in doc.get("passes", []):
-                if p["status"] == PassState.COMPLETED:
-                    run = int(doc["run"])
-                    latest[run] = max(int(p["pass"]), latest.get(run, 0))
+            job = job_document(found)
+            for p in job.get("passes", []):
+                if p["status"] == "completed":
+                    run = job["run"]
+                    latest[run] = max(p["pass"], latest.get(run, 0))
     return latest
 
 
-def _inputs(doc: dict[str, Any], stream: bool) -> list[tuple[int, InputPlan]]:
+def _inputs(doc: DataDocument, stream: bool) -> list[tuple[int, InputPlan]]:
     found = []
     for entry in doc.get("files", []):
         replica = next((r for r in entry.get("replicas", []) if r.get("status") == "ok"), None)
         if replica is None:
             raise InputError(f"{doc['_id']}: {entry['name']} has no replica")
-        found.append(
-            (
-                int(entry["subrun"]),
-                InputPlan(
-                    replica["url"],
-                    entry["name"],
-                    int(entry["size"]),
-                    str(entry["adler32"]),
-                    int(entry["events"]),
-                    stream,
-                ),
-            )
+        plan = InputPlan(
+            replica["url"], entry["name"], entry["size"], entry["adler32"], entry["events"], stream
         )
+        found.append((entry["subrun"], plan))
     return found
 
 
@@ -156,7 +148,9 @@ def plan_production_processing(
         raise InputError(f"no completed pass of {which} in the production database")
     runs = sorted(latest)
     ids = [data_id(source.module, run, latest[run], source.data_type) for run in runs]
-    docs = production.get_many(ids)
+    docs = [
+        data_document(found) if found is not None else None for found in production.get_many(ids)
+    ]
     missing = [i for i, d in zip(ids, docs, strict=True) if d is None]
     if missing:
         raise InputError(
@@ -206,7 +200,11 @@ def submit_production_processing(
     lifecycle = RequestLifecycle(processing, KIND, outlist, progress)
     if dry_run:
         return ProcessingSubmitResult(DRY_RUN, plan.jobs, dry_run=True)
-    spec = {"module": source.module, "label": source.label, "data_type": source.data_type}
+    spec: RequestSource = {
+        "module": source.module,
+        "label": source.label,
+        "data_type": source.data_type,
+    }
     result = write_plan(lifecycle, plan, options, source=spec)
     lifecycle.output(result.exactly)
     return result

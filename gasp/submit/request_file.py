@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -92,7 +92,7 @@ class _TopLevel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     rat_v: Name
-    modules: list[Any] = Field(min_length=1)
+    modules: list[object] = Field(min_length=1)
 
 
 @dataclass
@@ -134,13 +134,13 @@ def parse_request_text(text: str | bytes, source: str) -> ParsedRequest:
     return parse_request_data(raw, source)
 
 
-def parse_request_data(raw: Any, source: str) -> ParsedRequest:
+def parse_request_data(raw: object, source: str) -> ParsedRequest:
     """Shape-check parsed JSON: the top level, then every entry on its own."""
     parsed = ParsedRequest(source)
     if not isinstance(raw, dict):
         parsed.top.append(f"{source}: the request must be a JSON object with rat_v and modules")
         return parsed
-    bad_fields: set[Any] = set()
+    bad_fields: set[int | str] = set()
     try:
         _TopLevel.model_validate(raw)
     except ValidationError as exc:
@@ -266,7 +266,7 @@ def _run_problems(
 
 
 def _template_problems(where: str, entry: RequestEntry, needed: Sequence[str]) -> list[str]:
-    given: Mapping[str, Any] = entry.template or {}
+    given: Mapping[str, object] = entry.template or {}
     problems = [
         f"{where}.template: missing field {name!r} (the macro has ${{{name}}})"
         for name in needed

@@ -14,21 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from gasp.errors import Conflict
 from gasp.model.clock import utc_now
-from gasp.store import Database
+from gasp.model.documents import SensingDocument, sensing_document, stored
+from gasp.store import UNSET, Database
 
 SENSING_ID = "sensing:processing"
 PAGE = 1000
+SelectionHow = Literal["sense", "block", "reprocess"]
 
 
 @dataclass(frozen=True)
 class Selection:
     """How runs are chosen; exactly one way per submission."""
 
-    how: str  # "sense", "block" or "reprocess"
+    how: SelectionHow
     first: int | None = None  # inclusive bounds, None: open
     last: int | None = None
     runs: tuple[int, ...] | None = None  # an explicit list (--runs, -L)
@@ -46,10 +48,16 @@ class Selection:
         return f"runs {low}..{high}"
 
 
+def _read(db: Database) -> SensingDocument | None:
+    """The sensing document, once a sensing submission wrote it."""
+    found = db.get_many([SENSING_ID])[0]
+    return sensing_document(found) if found is not None else None
+
+
 def last_sensed(db: Database) -> int | None:
     """The highest run an earlier sensing pass handled, if any."""
-    doc = db.get_many([SENSING_ID])[0]
-    return int(doc["last_run"]) if doc else None
+    doc = _read(db)
+    return doc["last_run"] if doc else None
 
 
 def sensing_selection(db: Database, start_run: int) -> Selection:
@@ -62,17 +70,17 @@ def sensing_selection(db: Database, start_run: int) -> Selection:
 def record_sensed(db: Database, run: int) -> None:
     """Remember that sensing handled every complete run up to ``run`` (only moves forward)."""
     while True:
-        doc: dict[str, Any] = db.get_many([SENSING_ID])[0] or {
+        doc: SensingDocument = _read(db) or {
             "_id": SENSING_ID,
             "type": "sensing",
             "kind": "processing",
         }
-        if int(doc.get("last_run", -1)) >= run:
+        if doc.get("last_run", -1) >= run:
             return
         doc["last_run"] = run
         doc["updated"] = utc_now()
         try:
-            db.put(doc)
+            db.put(stored(doc))
             return
         except Conflict:
             continue
@@ -83,14 +91,17 @@ def registered_runs(
 ) -> Iterator[tuple[int, str, bool]]:
     """(run, run type, complete) of registered runs in ``[first, last]``, in run order."""
     view = "complete_by_number" if complete_only else "by_number"
-    start: Any = first
+    start = first
     while True:
-        options: dict[str, Any] = {"limit": PAGE}
-        if start is not None:
-            options["startkey"] = start
-        if last is not None:
-            options["endkey"] = last
-        rows = list(db.view("runs", view, **options))
+        rows = list(
+            db.view(
+                "runs",
+                view,
+                limit=PAGE,
+                startkey=UNSET if start is None else start,
+                endkey=UNSET if last is None else last,
+            )
+        )
         for row in rows:
             value = row.value
             if complete_only:

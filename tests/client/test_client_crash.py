@@ -7,8 +7,10 @@ moment), restarts it until the campaign is done, and then checks:
 * every pass is completed;
 * no subjob ran twice at the same time, and each ran to completion at most once (the
   runner's start/end markers);
-* every catalogued file is on the storage element with its catalogued size and adler32;
-* no file on the storage element lacks a catalogue entry (no orphans, no partial copies).
+* every file in a data document is on the storage element with its registered size and
+  adler32;
+* no file on the storage element lacks a data document entry (no orphans, no partial
+  copies).
 """
 
 from __future__ import annotations
@@ -111,19 +113,19 @@ def test_killed_client_loses_and_duplicates_nothing(
             assert earlier[1] is None or earlier[1] <= later[0], f"{subjob} ran twice at once"
 
     se = campaign.folder / "se"
-    catalogued = {}
+    registered = {}
     for doc in campaign.data_documents():
         for entry in doc["files"]:
             path = se / entry["lfn"]
-            assert path.is_file(), f"catalogued file missing: {entry['lfn']}"
+            assert path.is_file(), f"registered file missing: {entry['lfn']}"
             assert path.stat().st_size == entry["size"]
             assert f"{zlib.adler32(path.read_bytes()) & 0xFFFFFFFF:08x}" == entry["adler32"]
-            catalogued[entry["lfn"]] = entry
+            registered[entry["lfn"]] = entry
     on_storage = {str(p.relative_to(se)) for p in se.rglob("*") if p.is_file()}
-    assert on_storage == set(catalogued), (
-        f"files without a catalogue entry: {on_storage - set(catalogued)}"
+    assert on_storage == set(registered), (
+        f"files without a data document entry: {on_storage - set(registered)}"
     )
     outputs_per_subjob = {"WaterGunElectron": 1, "WaterN16SourceRun": 2}  # ratds; ratds+ntuple
-    assert len(catalogued) == sum(
+    assert len(registered) == sum(
         outputs_per_subjob[k[0]] * len(p["subjobs"]) for k, p in passes.items()
     )

@@ -50,7 +50,7 @@ def toyrat_env() -> Iterator[None]:
             os.environ[key] = value
 
 
-def test_campaign_runs_to_catalogued_files(campaign: Campaign, toyrat_env: None) -> None:
+def test_campaign_runs_to_registered_files(campaign: Campaign, toyrat_env: None) -> None:
     exactly = campaign.submit(SMALL_REQUEST)
     assert len(exactly) == 4  # 3 WaterPmtBetagammas jobs + 1 run_number job (2 subjobs)
     run_until_done(campaign.client(campaign.site_config()))
@@ -66,7 +66,7 @@ def test_campaign_runs_to_catalogued_files(campaign: Campaign, toyrat_env: None)
     assert len(data) == 8
     se = campaign.folder / "se"
     on_storage = {str(p.relative_to(se)) for p in se.rglob("*.root")}
-    catalogued = set()
+    registered = set()
     for doc in data:
         assert doc["labels"] == ["T1"] and doc["rat_version"] == "1.0.0"
         subjobs = 2 if doc["module"] == "WaterN16SourceRun" else 1
@@ -77,8 +77,8 @@ def test_campaign_runs_to_catalogued_files(campaign: Campaign, toyrat_env: None)
             assert adler32_of(path) == entry["adler32"]
             assert entry["events"] == 100
             assert entry["replicas"] == [{"se": "se", "url": path.as_uri(), "status": "ok"}]
-            catalogued.add(entry["lfn"])
-    assert on_storage == catalogued, "a file on the storage element has no catalogue entry"
+            registered.add(entry["lfn"])
+    assert on_storage == registered, "a file on the storage element has no data document entry"
     totals = list(campaign.db.view("data", "by_label", startkey=["T1"], endkey=["T1", {}]))
     assert totals[0].value[0] == 10  # 5 subjobs x 2 data types
 

@@ -1,6 +1,6 @@
 """The site client with the slurm backend, on the real test cluster (``slurm_cluster``).
 
-A production request runs to completed passes with catalogued files (the real client,
+A production request runs to completed passes with registered files (the real client,
 runner and toyrat, a ``file://`` storage element), with the Slurm commands of every
 cycle counted; and the client is killed with SIGKILL between sbatch and recording the
 ids, then restarted: it must find the job in Slurm by name and not submit it again.
@@ -68,22 +68,24 @@ def adler32_of(path: Path) -> str:
     return f"{zlib.adler32(path.read_bytes()) & 0xFFFFFFFF:08x}"
 
 
-def check_storage_matches_catalogue(campaign: Campaign) -> int:
-    """Every catalogued file is on storage, intact; nothing on storage lacks an entry."""
+def check_storage_matches_data_documents(campaign: Campaign) -> int:
+    """Every registered file is on storage, intact; nothing on storage lacks an entry."""
     se = campaign.folder / "se"
-    catalogued = set()
+    registered = set()
     for doc in campaign.data_documents():
         for entry in doc["files"]:
             path = se / entry["lfn"]
             assert path.stat().st_size == entry["size"]
             assert adler32_of(path) == entry["adler32"]
-            catalogued.add(entry["lfn"])
+            registered.add(entry["lfn"])
     on_storage = {str(p.relative_to(se)) for p in se.rglob("*") if p.is_file()}
-    assert on_storage == catalogued, f"files without a catalogue entry: {on_storage - catalogued}"
-    return len(catalogued)
+    assert on_storage == registered, (
+        f"files without a data document entry: {on_storage - registered}"
+    )
+    return len(registered)
 
 
-def test_a_request_runs_to_catalogued_files_on_slurm(
+def test_a_request_runs_to_registered_files_on_slurm(
     campaign: Campaign,
     slurm_cluster: SlurmCluster,
     monkeypatch: pytest.MonkeyPatch,
@@ -121,7 +123,7 @@ def test_a_request_runs_to_catalogued_files_on_slurm(
     subjobs = [s for p in passes.values() for s in p["subjobs"]]
     assert len(subjobs) == 5
     assert all(s["backend"] == "slurm" and str(s["backend_id"]).isdigit() for s in subjobs)
-    assert check_storage_matches_catalogue(campaign) == 10  # 5 subjobs x (ratds, ntuple)
+    assert check_storage_matches_data_documents(campaign) == 10  # 5 subjobs x (ratds, ntuple)
     assert len(campaign.data_documents()) == 8
 
     # O(1) per cycle: one squeue (+ one sacct) to follow every job, one of each to
@@ -235,4 +237,4 @@ def test_a_client_killed_after_sbatch_finds_its_job_instead_of_resubmitting(
         line.split()[1] for line in markers.read_text().splitlines() if line.startswith("start")
     )
     assert starts == dict.fromkeys(names, 1), "a subjob's runner started more than once"
-    check_storage_matches_catalogue(campaign)
+    check_storage_matches_data_documents(campaign)

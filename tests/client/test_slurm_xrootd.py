@@ -4,8 +4,8 @@ A production request is executed by ``gasp client`` (the real command) with the 
 backend on the test cluster (``slurm_cluster``) and a ``root://`` primary storage element on
 the test XRootD server (``xrootd_server``): the Slurm jobs run the runner, which uploads
 each output to XRootD (adler32 on the fly, the server's checksum compared, then renamed
-into place); the client verifies them there and catalogues them with ``root://`` replica
-URLs; the label is then downloaded back with the grabber, every file checked.
+into place); the client verifies them there and registers them in data documents with
+``root://`` replica URLs; the label is then downloaded back with the grabber, every file checked.
 
 Job names are unique within the session (the cluster's completion record holds every
 test's jobs): the modules here are used by no other Slurm test.
@@ -113,9 +113,9 @@ def test_a_request_on_slurm_stores_on_xrootd_and_downloads_back(
     subjobs = [s for p in passes.values() for s in p["subjobs"]]
     assert subjobs and all(s["backend"] == "slurm" for s in subjobs)
 
-    # Catalogued with root:// replicas, and exactly those files are on the server, intact.
+    # Registered with root:// replicas, and exactly those files are on the server, intact.
     exported = xrootd_server.data / folder
-    catalogued = {}
+    registered = {}
     for doc in campaign.data_documents():
         for entry in doc["files"]:
             assert entry["replicas"] == [
@@ -124,21 +124,21 @@ def test_a_request_on_slurm_stores_on_xrootd_and_downloads_back(
             on_server = exported / entry["lfn"]
             assert on_server.stat().st_size == entry["size"]
             assert adler32_of(on_server) == entry["adler32"]
-            catalogued[entry["name"]] = entry
+            registered[entry["name"]] = entry
     stored = [p for p in exported.rglob("*") if p.is_file()]
     assert not [p for p in stored if is_temporary(p.name)], "an upload left a temporary copy"
-    assert sorted(p.name for p in stored) == sorted(catalogued)
-    assert len(catalogued) == 6  # 2 subjobs x (ratds, ntuple) + 1 subjob x (ntuple, coinc)
+    assert sorted(p.name for p in stored) == sorted(registered)
+    assert len(registered) == 6  # 2 subjobs x (ratds, ntuple) + 1 subjob x (ntuple, coinc)
 
     # Downloaded back by label from the XRootD element, every file checked.
     config = load_config(config_path)
     dest = tmp_path / "grabbed"
     summary = grab_label(campaign.db, LABEL, dest, config.storage, streams=6)
-    assert (summary.downloaded, summary.present, summary.failed) == (len(catalogued), 0, [])
-    assert summary.bytes == sum(entry["size"] for entry in catalogued.values())
-    for name, entry in catalogued.items():
+    assert (summary.downloaded, summary.present, summary.failed) == (len(registered), 0, [])
+    assert summary.bytes == sum(entry["size"] for entry in registered.values())
+    for name, entry in registered.items():
         assert adler32_of(dest / name) == entry["adler32"]
-    assert sorted(p.name for p in dest.iterdir()) == sorted(catalogued)  # no partial left
+    assert sorted(p.name for p in dest.iterdir()) == sorted(registered)  # no partial left
 
     again = grab_label(campaign.db, LABEL, dest, config.storage, streams=6)
-    assert (again.downloaded, again.present, again.failed) == (0, len(catalogued), [])
+    assert (again.downloaded, again.present, again.failed) == (0, len(registered), [])

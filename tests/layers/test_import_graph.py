@@ -42,7 +42,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "gasp.backends": frozenset(),
     "gasp.runner": frozenset({"gasp.storage"}),
     "gasp.runs": frozenset({"gasp.model", "gasp.storage", "gasp.store"}),
-    "gasp.lock": frozenset({"gasp.store"}),
+    "gasp.turn": frozenset({"gasp.store", "gasp.model.clock"}),
     "gasp.grab": frozenset({"gasp.config", "gasp.storage", "gasp.store"}),
     "gasp.submit": frozenset(
         {
@@ -64,7 +64,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
             "gasp.storage",
             "gasp.store",
             "gasp.backends",
-            "gasp.lock.fence",
+            "gasp.turn.fence",
             "gasp.runner.spec",
         }
     ),
@@ -178,3 +178,5 @@ def test_a_violation_would_be_caught() -> None:
     assert allowed("gasp.client.cycle", "gasp.passes.prerequisites")
     assert allowed("gasp.cli.submit", "gasp.submit.production")
     assert allowed("gasp.client.launch", "gasp.runner.spec")
+    assert allowed("gasp.client.claims", "gasp.turn.fence")
+    assert not allowed("gasp.client.cycle", "gasp.turn.loop")

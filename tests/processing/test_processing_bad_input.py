@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,12 @@ def test_dry_run_writes_nothing(registered: Detector) -> None:
     out = registered.ok("submit", "processing", "--start-run", "0", "--dry-run")
     assert "dry run: nothing written" in out and "Processing" in out
     assert registered.documents() == before
+
+
+def test_a_processing_request_is_shown_by_module(registered: Detector) -> None:
+    """A processing plan has no file entries: ``requests show`` lists it by module."""
+    out = registered.ok("submit", "processing", "--start-run", "0")
+    name = re.search(r"request (\d{8}-\d{6}-[0-9a-f]{6})", out)
+    assert name is not None, out
+    shown = registered.ok("requests", "show", name.group(1))
+    assert "Processing" in shown and "runs: 100200..100201" in shown

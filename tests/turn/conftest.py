@@ -1,4 +1,4 @@
-"""A fresh lock database on the backend under test, and real ``gasp enqueue`` site processes."""
+"""A fresh turn database on the backend under test, and real ``gasp enqueue`` site processes."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from gasp.lock.documents import LeaderDoc
 from gasp.store import Database, open_server
+from gasp.turn.documents import LeaderDoc
 from tests.client.conftest import campaign  # noqa: F401 (a fixture the freeze test shares)
 
 RECORDER = Path(__file__).with_name("recorder.py")
@@ -36,7 +36,7 @@ TIMING_OPTIONS = (
 
 
 @dataclass
-class LockDatabase:
+class TurnDatabase:
     db: Database
     url: str
     name: str
@@ -66,11 +66,11 @@ class LockDatabase:
 
 
 @pytest.fixture
-def lock_db(store_url: str, tmp_path: Path) -> Iterator[LockDatabase]:
+def turn_db(store_url: str, tmp_path: Path) -> Iterator[TurnDatabase]:
     server = open_server(store_url)
-    name = f"lock_{uuid.uuid4().hex[:10]}"
+    name = f"turn_{uuid.uuid4().hex[:10]}"
     db = server.create_database(name)
-    yield LockDatabase(db, store_url, name, tmp_path)
+    yield TurnDatabase(db, store_url, name, tmp_path)
     server.delete_database(name)
     server.close()
 

@@ -2,7 +2,7 @@
 
 Each site is a real ``gasp enqueue --repeat`` process looping a command that records when
 it starts and ends (``recorder.py``). Their wall clocks are skewed by up to 5 s either
-way, more than the 3 s stale limit, so a lock that compared timestamps would misjudge
+way, more than the 3 s stale limit, so a turn that compared timestamps would misjudge
 them. The run:
 
 1. all five take turns for a while: every site gets turns;
@@ -24,12 +24,12 @@ import time
 
 import pytest
 
-from tests.lock.conftest import (
+from tests.turn.conftest import (
     DELAY_S,
     RECORDER,
     STALE_S,
-    LockDatabase,
     Sites,
+    TurnDatabase,
     assert_no_overlap,
     clean_environment,
     pid_alive,
@@ -45,10 +45,10 @@ SLACK_S = 1.0  # process scheduling on a busy 2-core machine
 
 @pytest.mark.slow
 def test_five_sites_take_turns_exclusively_through_deaths_and_skew(
-    lock_db: LockDatabase, sites: Sites, backend: str
+    turn_db: TurnDatabase, sites: Sites, backend: str
 ) -> None:
-    record = lock_db.folder / "record.txt"
-    config = lock_db.config_file()
+    record = turn_db.folder / "record.txt"
+    config = turn_db.config_file()
     command = [sys.executable, str(RECORDER), str(record), str(COMMAND_S)]
     began = time.time()
     for name, offset in OFFSETS.items():
@@ -73,10 +73,10 @@ def test_five_sites_take_turns_exclusively_through_deaths_and_skew(
     time.sleep(max(0.0, began + NORMAL_RUN_S - time.time()))
     status = sites.started["site-c"]  # any site's config reads the same database
     assert status.process.poll() is None
-    doc = lock_db.leader()
+    doc = turn_db.leader()
     assert doc is not None and doc.active == sorted(OFFSETS)  # skew made nobody look dead
     beats = {
-        name: lock_db.db.get(f"enqueue_heartbeat:{name}")["at"] for name in ("site-a", "site-e")
+        name: turn_db.db.get(f"enqueue_heartbeat:{name}")["at"] for name in ("site-a", "site-e")
     }
     assert beats["site-a"] < beats["site-e"]  # the offsets are in force (10 s apart)
 
@@ -86,7 +86,7 @@ def test_five_sites_take_turns_exclusively_through_deaths_and_skew(
     killed_leader = time.monotonic()
     kill(leader)
     new_doc = wait_for(
-        lambda: (d := lock_db.leader()) and d.leader not in (leader, None) and d,
+        lambda: (d := turn_db.leader()) and d.leader not in (leader, None) and d,
         STALE_S + 2 * DELAY_S + 5,
         "a new leader",
     )
@@ -94,7 +94,7 @@ def test_five_sites_take_turns_exclusively_through_deaths_and_skew(
 
     # 3. kill -9 the executing site while its command runs (not the new leader).
     def executing_mid_command() -> tuple[str, int] | None:
-        current = lock_db.leader()
+        current = turn_db.leader()
         if current is None or current.executing in (None, current.leader):
             return None
         interval = read_intervals(record).get(str(current.token))
@@ -107,7 +107,7 @@ def test_five_sites_take_turns_exclusively_through_deaths_and_skew(
     kill(victim)
     assert not pid_alive(victim_command)
     wait_for(
-        lambda: (d := lock_db.leader()) and d.executing != victim,
+        lambda: (d := turn_db.leader()) and d.executing != victim,
         STALE_S + 2 * DELAY_S + 5,
         "the turn to move on",
     )

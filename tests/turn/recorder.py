@@ -1,4 +1,4 @@
-"""The command the lock tests enqueue: records when it starts and ends, under which turn.
+"""The command the turn tests enqueue: records when it starts and ends, under which turn.
 
 Each line is appended with one ``write`` on an ``O_APPEND`` descriptor, so lines of
 several processes never interleave: ``start|end TIME SITE TOKEN PID``.

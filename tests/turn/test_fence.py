@@ -7,13 +7,13 @@ import sys
 import uuid
 from pathlib import Path
 
-from gasp.lock.documents import LeaderDoc, LockNames
-from gasp.lock.fence import TurnFence, turn_environment
-from gasp.lock.state import put_leader
 from gasp.store import Database
+from gasp.turn.documents import LeaderDoc, TurnDocuments
+from gasp.turn.fence import TurnFence, turn_environment
+from gasp.turn.state import put_leader
 from tests.client.conftest import Campaign
-from tests.lock.conftest import clean_environment
-from tests.lock.fakes import Cuttable
+from tests.turn.conftest import clean_environment
+from tests.turn.fakes import Cuttable
 
 REQUEST = {
     "rat_v": "1.0.0",
@@ -95,7 +95,7 @@ def test_gasp_client_under_a_stale_token_refuses_to_claim(campaign: Campaign) ->
     stale_env = turn_environment(
         token=str(old.token),
         site="alpha",
-        leader_doc=LockNames().leader_doc,
+        leader_doc=TurnDocuments().leader_doc,
         database=campaign.db_name,
         number=1,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from gasp.lock.documents import HeartbeatDoc
+from gasp.turn.documents import HeartbeatDoc
 from tests.gasp_runner import GaspRunner
-from tests.lock.conftest import TIMING_OPTIONS, LockDatabase
+from tests.turn.conftest import TIMING_OPTIONS, TurnDatabase
 
 SHOW_TURN = (
     "import json, os, sys; "
@@ -17,13 +17,13 @@ SHOW_TURN = (
 
 
 def test_one_turn_passes_the_turn_to_the_command_and_its_exit_status_back(
-    gasp: GaspRunner, lock_db: LockDatabase
+    gasp: GaspRunner, turn_db: TurnDatabase
 ) -> None:
-    # The lock lives in the processing database here; production names no database at all.
-    config = lock_db.config_file(
-        "site", database={"url": lock_db.url, "production": "absent", "processing": lock_db.name}
+    # The turn lives in the processing database here; production names no database at all.
+    config = turn_db.config_file(
+        "site", database={"url": turn_db.url, "production": "absent", "processing": turn_db.name}
     )
-    seen = lock_db.folder / "turn.json"
+    seen = turn_db.folder / "turn.json"
     result = gasp(
         "-c", str(config), "enqueue", "alpha", *TIMING_OPTIONS, "--kind", "processing",
         "--", sys.executable, "-c", SHOW_TURN, str(seen),
@@ -32,13 +32,13 @@ def test_one_turn_passes_the_turn_to_the_command_and_its_exit_status_back(
     env = json.loads(seen.read_text())
     assert env["GASP_TURN_SITE"] == "alpha" and env["GASP_TURN_NUMBER"] == "1"
     assert env["GASP_TURN_LEADER_DOC"] == "enqueue_leader"
-    assert env["GASP_TURN_DATABASE"] == lock_db.name
-    heartbeat = HeartbeatDoc.model_validate(lock_db.db.get("enqueue_heartbeat:alpha"))
+    assert env["GASP_TURN_DATABASE"] == turn_db.name
+    heartbeat = HeartbeatDoc.model_validate(turn_db.db.get("enqueue_heartbeat:alpha"))
     assert heartbeat.state == "stopped" and heartbeat.done == env["GASP_TURN_TOKEN"]
-    doc = lock_db.leader()
+    doc = turn_db.leader()
     assert doc is not None and doc.leader is None  # it resigned on the way out
     assert doc.executing is None and doc.previous == "alpha" and doc.turn == 1
-    assert lock_db.db.get("enqueue_sites")["sites"] == ["alpha"]
+    assert turn_db.db.get("enqueue_sites")["sites"] == ["alpha"]
     assert "command ended with exit status 3" in result.stderr
 
     status = gasp("-c", str(config), "enqueue", "--status", "--kind", "processing")

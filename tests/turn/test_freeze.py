@@ -20,7 +20,7 @@ import time
 import pytest
 
 from tests.client.conftest import Campaign
-from tests.lock.conftest import DELAY_S, STALE_S, Sites, pid_alive, wait_for
+from tests.turn.conftest import DELAY_S, STALE_S, Sites, pid_alive, wait_for
 
 SITES = ("alpha", "beta", "gamma")
 REQUEST = {

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gasp.lock.documents import LeaderDoc, LockNames
+from gasp.turn.documents import LeaderDoc, TurnDocuments
 
 
 def why_stand(doc: LeaderDoc | None, me: str, active: Callable[[str], bool]) -> str | None:
-    """Why ``me`` should stand for leader now, or None when the lock has a live leader."""
+    """Why ``me`` should stand for leader now, or None when the turn has a live leader."""
     if doc is None:
         return "no leader document yet"
     if doc.leader is None:
@@ -32,7 +32,7 @@ def why_stand(doc: LeaderDoc | None, me: str, active: Callable[[str], bool]) -> 
     return None
 
 
-def stand(doc: LeaderDoc | None, names: LockNames, me: str, now: str) -> LeaderDoc:
+def stand(doc: LeaderDoc | None, names: TurnDocuments, me: str, now: str) -> LeaderDoc:
     """The leader document naming ``me``, on the revision read (none: create it)."""
     base = doc if doc is not None else LeaderDoc(id=names.leader_doc, sites_doc=names.sites_doc)
     return base.model_copy(update={"leader": me, "term": base.term + 1, "elected": now})

@@ -1,4 +1,4 @@
-"""Reading the lock's documents in two round trips, and the few writes that change them.
+"""Reading the turn's documents in two round trips, and the few writes that change them.
 
 One read per heartbeat brings the leader and sites documents; a second brings the
 heartbeats of every site they name. Everything is validated on the way in (a corrupt
@@ -11,21 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gasp.errors import Conflict, InputError
-from gasp.lock.documents import (
+from gasp.store import Database
+from gasp.turn.documents import (
     HeartbeatDoc,
     LeaderDoc,
-    LockNames,
     SitesDoc,
+    TurnDocuments,
     parse_document,
 )
-from gasp.store import Database
 
 JOIN_ATTEMPTS = 50  # every site adds itself to one document: conflicts resolve quickly
 
 
 @dataclass
-class LockState:
-    """The lock as read at one moment."""
+class TurnState:
+    """The turn as read at one moment."""
 
     leader: LeaderDoc | None
     sites: SitesDoc | None
@@ -34,14 +34,14 @@ class LockState:
 
     @property
     def site_names(self) -> list[str]:
-        """Every site the lock knows: listed in the sites document or named by the leader."""
+        """Every site the turn knows: listed in the sites document or named by the leader."""
         names = set(self.sites.sites if self.sites else [])
         if self.leader is not None:
             names.update(n for n in (self.leader.leader, self.leader.executing) if n)
         return sorted(names)
 
 
-def read_state(db: Database, names: LockNames, also: tuple[str, ...] = ()) -> LockState:
+def read_state(db: Database, names: TurnDocuments, also: tuple[str, ...] = ()) -> TurnState:
     """The leader and sites documents, and the heartbeat of every site they name."""
     leader_raw, sites_raw = db.get_many([names.leader_doc, names.sites_doc])
     leader = parse_document(LeaderDoc, leader_raw) if leader_raw else None
@@ -52,7 +52,7 @@ def read_state(db: Database, names: LockNames, also: tuple[str, ...] = ()) -> Lo
             "--leader-doc and --sites-doc"
         )
     sites = parse_document(SitesDoc, sites_raw) if sites_raw else None
-    state = LockState(leader, sites)
+    state = TurnState(leader, sites)
     wanted = sorted(set(state.site_names) | set(also))
     for site, raw in zip(wanted, db.get_many([names.heartbeat_id(s) for s in wanted]), strict=True):
         if raw is None:
@@ -79,7 +79,7 @@ def put_leader(db: Database, doc: LeaderDoc) -> LeaderDoc | None:
     return doc.model_copy(update={"rev": raw["_rev"]})
 
 
-def join_sites(db: Database, names: LockNames, site: str) -> None:
+def join_sites(db: Database, names: TurnDocuments, site: str) -> None:
     """Add ``site`` to the sites document (created if absent); a set-add, retried."""
     for _attempt in range(JOIN_ATTEMPTS):
         raw = db.get_many([names.sites_doc])[0]

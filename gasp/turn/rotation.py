@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gasp.lock.documents import HeartbeatDoc, LeaderDoc
+from gasp.turn.documents import HeartbeatDoc, LeaderDoc
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def plan_turn(
 ) -> tuple[LeaderDoc, str | None]:
     """The leader document after this heartbeat's decision, and what changed (None: nothing).
 
-    ``active`` is republished only when the leader's judgement changes, so a quiet lock
+    ``active`` is republished only when the leader's judgement changes, so a quiet turn
     costs no writes of the leader document at all.
     """
     updates: dict[str, object] = {}

@@ -10,7 +10,7 @@ good: the fence remembers it and never reads again.
 The check is one read before each batch, not part of the batch's write: a process frozen
 between the two could still land that one batch after its turn ended. Each pass is still
 claimed by one site only (claims are revision-guarded), so the worst case is one batch
-of claims at a time the lock meant for another site, never a pass claimed twice.
+of claims at a time the turn was another site's, never a pass claimed twice.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gasp.errors import InputError
-from gasp.lock.documents import DEFAULT_LEADER_DOC, LeaderDoc, parse_document
 from gasp.store import Database
+from gasp.turn.documents import DEFAULT_LEADER_DOC, LeaderDoc, parse_document
 
 TOKEN_ENV = "GASP_TURN_TOKEN"
 SITE_ENV = "GASP_TURN_SITE"

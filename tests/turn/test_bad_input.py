@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.gasp_runner import GaspRunner
-from tests.lock.conftest import LockDatabase
+from tests.turn.conftest import TurnDatabase
 
 FAST = ("--heartbeat-delay", "0.01", "--heartbeat-stale", "0.05")
 CMD = "<the marker command>"
@@ -53,27 +53,27 @@ def _refused(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
 )
 def test_bad_options(
     gasp: GaspRunner,
-    lock_db: LockDatabase,
+    turn_db: TurnDatabase,
     arguments: list[str],
     fragments: list[str],
 ) -> None:
-    config = lock_db.config_file()
-    before = lock_db.snapshot()
+    config = turn_db.config_file()
+    before = turn_db.snapshot()
     expanded = [
         part
         for arg in arguments
-        for part in (_marker_command(lock_db.folder) if arg == CMD else [arg])
+        for part in (_marker_command(turn_db.folder) if arg == CMD else [arg])
     ]
     _refused(gasp("-c", str(config), "enqueue", *expanded), *fragments)
-    assert lock_db.snapshot() == before
-    assert not (lock_db.folder / "ran").exists()
+    assert turn_db.snapshot() == before
+    assert not (turn_db.folder / "ran").exists()
 
 
-def test_a_command_that_does_not_exist(gasp: GaspRunner, lock_db: LockDatabase) -> None:
-    config = lock_db.config_file()
+def test_a_command_that_does_not_exist(gasp: GaspRunner, turn_db: TurnDatabase) -> None:
+    config = turn_db.config_file()
     result = gasp("-c", str(config), "enqueue", "alpha", "--", "no-such-program-here", "-x")
     _refused(result, "command not found: no-such-program-here")
-    assert lock_db.snapshot() == {}
+    assert turn_db.snapshot() == {}
 
 
 def test_an_unreachable_database(gasp: GaspRunner, tmp_path: Path) -> None:
@@ -105,26 +105,26 @@ def test_an_unreachable_database(gasp: GaspRunner, tmp_path: Path) -> None:
     ],
 )
 def test_a_corrupt_leader_document(
-    gasp: GaspRunner, lock_db: LockDatabase, document: dict[str, object], fragments: list[str]
+    gasp: GaspRunner, turn_db: TurnDatabase, document: dict[str, object], fragments: list[str]
 ) -> None:
-    lock_db.db.put({"_id": "enqueue_leader", **document})
-    config = lock_db.config_file()
-    before = lock_db.snapshot()
-    args = ["-c", str(config), "enqueue", "alpha", *FAST, "--", *_marker_command(lock_db.folder)]
+    turn_db.db.put({"_id": "enqueue_leader", **document})
+    config = turn_db.config_file()
+    before = turn_db.snapshot()
+    args = ["-c", str(config), "enqueue", "alpha", *FAST, "--", *_marker_command(turn_db.folder)]
     _refused(gasp(*args), *fragments)
     if "turn" in document:  # --status reads (and refuses) the same way; once is enough
         _refused(gasp("-c", str(config), "enqueue", "--status"), *fragments)
-    assert lock_db.snapshot() == before  # no heartbeat, no sites entry, leader untouched
-    assert not (lock_db.folder / "ran").exists()
+    assert turn_db.snapshot() == before  # no heartbeat, no sites entry, leader untouched
+    assert not (turn_db.folder / "ran").exists()
 
 
-def test_a_corrupt_own_heartbeat_or_sites_document(gasp: GaspRunner, lock_db: LockDatabase) -> None:
-    config = lock_db.config_file()
-    args = ["-c", str(config), "enqueue", "alpha", *FAST, "--", *_marker_command(lock_db.folder)]
-    lock_db.db.put({"_id": "enqueue_heartbeat:alpha", "type": "enqueue_heartbeat", "beat": "x"})
-    before = lock_db.snapshot()
+def test_a_corrupt_own_heartbeat_or_sites_document(gasp: GaspRunner, turn_db: TurnDatabase) -> None:
+    config = turn_db.config_file()
+    args = ["-c", str(config), "enqueue", "alpha", *FAST, "--", *_marker_command(turn_db.folder)]
+    turn_db.db.put({"_id": "enqueue_heartbeat:alpha", "type": "enqueue_heartbeat", "beat": "x"})
+    before = turn_db.snapshot()
     _refused(gasp(*args), "'enqueue_heartbeat:alpha' is corrupt", "beat")
-    lock_db.db.put({"_id": "enqueue_sites", "type": "enqueue_sites", "sites": ["a", "a"]})
+    turn_db.db.put({"_id": "enqueue_sites", "type": "enqueue_sites", "sites": ["a", "a"]})
     _refused(gasp(*args[:3], "beta", *args[4:]), "'enqueue_sites' is corrupt", "twice")
-    assert {k: v for k, v in lock_db.snapshot().items() if k != "enqueue_sites"} == before
-    assert not (lock_db.folder / "ran").exists()
+    assert {k: v for k, v in turn_db.snapshot().items() if k != "enqueue_sites"} == before
+    assert not (turn_db.folder / "ran").exists()

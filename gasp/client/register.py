@@ -1,4 +1,9 @@
-"""Registering verified outputs in data documents, in bulk and idempotently."""
+"""Registering verified outputs in their data documents, in bulk and idempotently.
+
+A data document (``data:<module>:<run>:<pass>:<data_type>``) lists one pass's files of one
+data type, one entry per subrun, with their replicas; it is what downloads read. (The
+module catalogue, ``modules:<kind>:<version>``, is another thing: ``gasp.catalog``.)
+"""
 
 from __future__ import annotations
 

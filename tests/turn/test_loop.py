@@ -8,11 +8,11 @@ leader is replaced, when a lease ends, what a gap in heartbeats does.
 from __future__ import annotations
 
 from gasp.errors import InputError
-from gasp.lock.documents import LeaderDoc, LockNames, parse_document
-from gasp.lock.election import stand
-from gasp.lock.state import join_sites, put_leader
 from gasp.store import Database
-from tests.lock.fakes import TIMING, Cuttable, Fleet
+from gasp.turn.documents import LeaderDoc, TurnDocuments, parse_document
+from gasp.turn.election import stand
+from gasp.turn.state import join_sites, put_leader
+from tests.turn.fakes import TIMING, Cuttable, Fleet
 
 DELAY, STALE, LEASE = TIMING.delay_s, TIMING.stale_s, TIMING.lease_s
 
@@ -52,7 +52,7 @@ def test_one_leader_and_turns_in_name_order_one_at_a_time(db: Database) -> None:
 
 
 def test_of_simultaneous_stands_exactly_one_write_wins(db: Database) -> None:
-    names = LockNames()
+    names = TurnDocuments()
     first, second = (stand(None, names, s, "2026-11-22T12:00:00Z") for s in ("a", "b"))
     assert put_leader(db, first) is not None
     assert put_leader(db, second) is None  # created meanwhile: conflict
@@ -192,7 +192,7 @@ def test_a_second_process_for_the_same_site_is_refused(db: Database) -> None:
 
 
 def test_a_corrupt_heartbeat_sidelines_only_its_own_site(db: Database) -> None:
-    join_sites(db, LockNames(), "zeta")
+    join_sites(db, TurnDocuments(), "zeta")
     db.put({"_id": "enqueue_heartbeat:zeta", "type": "enqueue_heartbeat", "site": "zeta"})
     fleet = Fleet(db)
     fleet.add("alpha")

@@ -1,4 +1,4 @@
-"""The lock's clocks: elapsed time for every decision, wall time only for people.
+"""The turn's clocks: elapsed time for every decision, wall time only for people.
 
 Sites' wall clocks disagree (and a few seconds of skew must break nothing), so no decision
 compares one site's timestamp with another's. Decisions use *elapsed* time on the deciding
@@ -47,8 +47,3 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO-8601 with microseconds and a ``Z``, as every gasp document writes time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

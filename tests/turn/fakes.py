@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from gasp.errors import StoreError, StoreUnavailable
-from gasp.lock.documents import LockNames
-from gasp.lock.loop import Enqueue
-from gasp.lock.timing import Timing
 from gasp.store import Database
 from gasp.store.protocol import BulkResult, ChangesPage, DatabaseInfo, Document, ViewQuery, ViewRow
+from gasp.turn.documents import TurnDocuments
+from gasp.turn.loop import Enqueue
+from gasp.turn.timing import Timing
 
 TIMING = Timing(delay_s=1.0, stale_s=3.0, conflict_delay_s=0.5)
 EPOCH = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -94,7 +94,7 @@ class Fleet:
             site=name,
             command=["cmd"],
             timing=TIMING,
-            names=LockNames(),
+            names=TurnDocuments(),
             repeat=True,
             clock=FakeClock(self.world, offset_s),
             launcher=launcher,

@@ -1,4 +1,4 @@
-"""The lock's pure parts: documents, timing, staleness, election and turn decisions."""
+"""The turn's pure parts: documents, timing, staleness, election and turn decisions."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gasp.errors import InputError
-from gasp.lock.documents import HeartbeatDoc, LeaderDoc, LockNames, SitesDoc, parse_document
-from gasp.lock.election import stand, why_stand
-from gasp.lock.staleness import Observer
-from gasp.lock.state import LockState
-from gasp.lock.status import status_lines
-from gasp.lock.timing import Timing
-from gasp.lock.turn import SiteView, next_site, plan_turn
+from gasp.turn.documents import HeartbeatDoc, LeaderDoc, SitesDoc, TurnDocuments, parse_document
+from gasp.turn.election import stand, why_stand
+from gasp.turn.rotation import SiteView, next_site, plan_turn
+from gasp.turn.staleness import Observer
+from gasp.turn.state import TurnState
+from gasp.turn.status import status_lines
+from gasp.turn.timing import Timing
 from gasp.values import MAX_WAIT_S, parse_timestamp
 
 NOW = "2026-11-22T12:00:00.000000Z"
@@ -112,9 +112,9 @@ def test_a_new_leader_stands_only_when_there_is_no_live_leader() -> None:
     assert why_stand(_leader().model_copy(update={"leader": "b"}), "c", alive) == (
         "leader b is inactive"
     )
-    fresh = stand(None, LockNames(), "c", NOW)
+    fresh = stand(None, TurnDocuments(), "c", NOW)
     assert (fresh.id, fresh.leader, fresh.term, fresh.rev) == ("enqueue_leader", "c", 1, None)
-    taken = stand(_leader(term=3).model_copy(update={"rev": "7-x"}), LockNames(), "c", NOW)
+    taken = stand(_leader(term=3).model_copy(update={"rev": "7-x"}), TurnDocuments(), "c", NOW)
     assert (taken.leader, taken.term, taken.rev) == ("c", 4, "7-x")  # on the revision read
 
 
@@ -194,30 +194,30 @@ def test_a_heartbeat_time_is_a_real_moment_or_the_heartbeat_is_corrupt(at: str) 
         assert "'enqueue_heartbeat:b' is corrupt" in str(exc) and "at" in str(exc)
         return
     assert 1970 <= parse_timestamp(heartbeat.at).year <= 9999
-    state = LockState(None, SitesDoc(id="enqueue_sites", sites=["b"]), heartbeats={"b": heartbeat})
+    state = TurnState(None, SitesDoc(id="enqueue_sites", sites=["b"]), heartbeats={"b": heartbeat})
     now = parse_timestamp(NOW)
-    lines = status_lines(state, LockNames(), "db", now)
+    lines = status_lines(state, TurnDocuments(), "db", now)
     assert any(line.startswith("b ") for line in lines)
 
 
-def test_site_and_lock_document_names_follow_the_one_name_rule() -> None:
+def test_site_and_turn_document_names_follow_the_one_name_rule() -> None:
     with pytest.raises(InputError, match="101 characters"):
-        LockNames.checked("l" * 101, "s")
+        TurnDocuments.checked("l" * 101, "s")
     with pytest.raises(InputError, match="--sites-doc: 'a:b' is not a safe name"):
-        LockNames.checked("leader", "a:b")
+        TurnDocuments.checked("leader", "a:b")
     with pytest.raises(InputError, match="two different documents"):
-        LockNames.checked("same", "same")
-    assert LockNames.checked("l", "s") == LockNames("l", "s")
+        TurnDocuments.checked("same", "same")
+    assert TurnDocuments.checked("l", "s") == TurnDocuments("l", "s")
     with pytest.raises(InputError, match="is corrupt"):
         parse_document(HeartbeatDoc, {**_raw_heartbeat(NOW), "site": "s" * 101})
 
 
 def test_heartbeats_belong_to_their_sites_document() -> None:
-    assert LockNames().heartbeat_id("a") == "enqueue_heartbeat:a"
-    assert LockNames(sites_doc="other").heartbeat_id("a") == "enqueue_heartbeat:other:a"
+    assert TurnDocuments().heartbeat_id("a") == "enqueue_heartbeat:a"
+    assert TurnDocuments(sites_doc="other").heartbeat_id("a") == "enqueue_heartbeat:other:a"
 
 
-def test_the_lock_exports_only_what_a_command_under_a_turn_needs() -> None:
-    import gasp.lock
+def test_the_turn_package_exports_only_what_a_command_under_a_turn_needs() -> None:
+    import gasp.turn
 
-    assert sorted(gasp.lock.__all__) == ["LockNames", "TurnFence", "turn_environment"]
+    assert sorted(gasp.turn.__all__) == ["TurnDocuments", "TurnFence", "turn_environment"]

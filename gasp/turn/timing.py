@@ -1,4 +1,4 @@
-"""The lock's timing, given in minutes (fractions allowed) and checked for sense.
+"""The turn's timing, given in minutes (fractions allowed) and checked for sense.
 
 The stale limit must leave room for a live site never to look dead: a judge reading once
 per delay may see a site's heartbeat unchanged for up to two delays (the site's beat and

@@ -1,6 +1,6 @@
-"""The lock's documents: their ids, their shapes, and how a read one is checked.
+"""The turn's documents: their ids, their shapes, and how a read one is checked.
 
-Three kinds of document make the lock (docs/architecture.md, "Cross-site turns"):
+Three kinds of document make the turn (docs/architecture.md, "Cross-site turns"):
 
 * the **leader document** (``enqueue_leader``): who leads, which site holds the turn, and
   the turn's token. Only the leader writes it, except to elect a leader; every write is
@@ -12,10 +12,11 @@ Three kinds of document make the lock (docs/architecture.md, "Cross-site turns")
   counter whose every new revision tells the others it is alive.
 
 Every document read is validated with pydantic before anything is decided from it: a
-lock that cannot be read is never guessed at, and never overwritten. Site names and the
-names of the leader and sites documents are safe names (``gasp.values.check_name``, the
-rule a site's configuration follows), and a time must be a real one (``parse_timestamp``):
-a document claiming year 0 or month 13 is corrupt, not a crash of whoever reads it.
+turn document that cannot be read is never guessed at, and never overwritten. Site names
+and the names of the leader and sites documents are safe names (``gasp.values.check_name``,
+the rule a site's configuration follows), and a time must be a real one
+(``parse_timestamp``): a document claiming year 0 or month 13 is corrupt, not a crash of
+whoever reads it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ DEFAULT_LEADER_DOC = "enqueue_leader"
 DEFAULT_SITES_DOC = "enqueue_sites"
 HEARTBEAT_PREFIX = "enqueue_heartbeat:"
 
-ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"  # as ``clock.iso`` writes
+# As ``gasp.model.clock.format_time`` writes it.
+ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 
 
 def _real_time(text: str) -> str:
@@ -63,7 +65,7 @@ def check_site_name(name: str) -> str:
 
 
 def check_doc_name(name: str, option: str) -> str:
-    """A lock document's id a site chooses: a safe name (so never CouchDB's ``_`` ids)."""
+    """A turn document's id a site chooses: a safe name (so never CouchDB's ``_`` ids)."""
     try:
         return check_name(name)
     except ValueError as exc:
@@ -71,25 +73,25 @@ def check_doc_name(name: str, option: str) -> str:
 
 
 @dataclass(frozen=True)
-class LockNames:
-    """Which documents make one lock; two locks in one database need different names.
+class TurnDocuments:
+    """Which documents make one turn; two turns in one database need different names.
 
-    Heartbeats belong to a sites document: a site taking part in two locks of the same
-    database beats in two documents, so the two locks never see each other's state.
+    Heartbeats belong to a sites document: a site taking part in two turns of the same
+    database beats in two documents, so the two turns never see each other's state.
     """
 
     leader_doc: str = DEFAULT_LEADER_DOC
     sites_doc: str = DEFAULT_SITES_DOC
 
     @classmethod
-    def checked(cls, leader_doc: str, sites_doc: str) -> LockNames:
+    def checked(cls, leader_doc: str, sites_doc: str) -> TurnDocuments:
         """The names given as ``--leader-doc`` and ``--sites-doc``: safe, and two of them."""
         check_doc_name(leader_doc, "--leader-doc")
         check_doc_name(sites_doc, "--sites-doc")
         if leader_doc == sites_doc:
             raise InputError(
                 f"--leader-doc and --sites-doc are both {leader_doc!r}: "
-                "the lock needs two different documents"
+                "the turn needs two different documents"
             )
         return cls(leader_doc, sites_doc)
 
@@ -99,7 +101,7 @@ class LockNames:
         return f"{HEARTBEAT_PREFIX}{self.sites_doc}:{site}"
 
 
-class _LockDocument(BaseModel):
+class _Document(BaseModel):
     # Fields a newer gasp may add are ignored rather than refused: a mixed fleet of
     # versions must keep agreeing on the fields both know.
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -115,7 +117,7 @@ class _LockDocument(BaseModel):
         return doc
 
 
-class LeaderDoc(_LockDocument):
+class LeaderDoc(_Document):
     """Who leads, and whose turn it is (``executing`` holds the turn under ``token``)."""
 
     type: Literal["enqueue_leader"] = "enqueue_leader"
@@ -137,8 +139,8 @@ class LeaderDoc(_LockDocument):
         return self
 
 
-class SitesDoc(_LockDocument):
-    """Every site that joined this lock, in name order."""
+class SitesDoc(_Document):
+    """Every site that joined this turn, in name order."""
 
     type: Literal["enqueue_sites"] = "enqueue_sites"
     sites: list[SiteName] = []
@@ -153,7 +155,7 @@ class SitesDoc(_LockDocument):
 SiteState = Literal["waiting", "executing", "stopped"]
 
 
-class HeartbeatDoc(_LockDocument):
+class HeartbeatDoc(_Document):
     """One site's heartbeat: written only by that site, once per heartbeat delay."""
 
     type: Literal["enqueue_heartbeat"] = "enqueue_heartbeat"
@@ -170,14 +172,14 @@ class HeartbeatDoc(_LockDocument):
     stale_s: float = Field(gt=0)
 
 
-Model = TypeVar("Model", bound=_LockDocument)
+Model = TypeVar("Model", bound=_Document)
 
 
 def parse_document(model: type[Model], doc: dict[str, Any]) -> Model:
     """Validate a document read from the store; a corrupt one is an ``InputError``.
 
     The message names the document and every bad field, on one line, and says what to
-    do: gasp never overwrites a lock document it cannot read.
+    do: gasp never overwrites a turn document it cannot read.
     """
     try:
         return model.model_validate(doc)

@@ -1,9 +1,9 @@
-"""``gasp enqueue --status``: the lock as one read sees it, in plain lines.
+"""``gasp enqueue --status``: the turn as one read sees it, in plain lines.
 
 "active" is the leader's judgement, the one turns are given by, as the leader last
 published it. The age of each heartbeat is measured on the machine running ``--status``
 against the site's own timestamp, so it carries whatever skew lies between the two
-clocks: it is there for people, and the lock itself never decides anything from it.
+clocks: it is there for people, and no decision of the turn is ever taken from it.
 A heartbeat whose time is not a real one never gets this far: it is read as corrupt, and
 its site's line says why (``state.read_state``).
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gasp.lock.documents import LockNames
-from gasp.lock.state import LockState
+from gasp.turn.documents import TurnDocuments
+from gasp.turn.state import TurnState
 from gasp.values import parse_timestamp
 
 
@@ -26,14 +26,14 @@ def _age(at: str, now: datetime) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-def status_lines(state: LockState, names: LockNames, database: str, now: datetime) -> list[str]:
+def status_lines(state: TurnState, names: TurnDocuments, database: str, now: datetime) -> list[str]:
     """What ``--status`` prints: leader, turn, and one line per site."""
     lines = [
-        f"lock:      {names.leader_doc} (sites: {names.sites_doc}) in database {database}",
+        f"turn:      {names.leader_doc} (sites: {names.sites_doc}) in database {database}",
     ]
     doc = state.leader
     if doc is None:
-        lines.append("leader:    none yet (no site has run gasp enqueue on this lock)")
+        lines.append("leader:    none yet (no site has run gasp enqueue for this turn)")
     else:
         lines.append(
             f"leader:    {doc.leader} (term {doc.term}, elected {doc.elected})"

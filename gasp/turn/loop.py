@@ -1,12 +1,12 @@
 """One site's ``gasp enqueue``: join, beat, lead when it falls to us, run our turns, leave.
 
-Each heartbeat (``tick``) this site writes its heartbeat document, reads the lock, judges
-the others by watching their heartbeats change (``staleness.py``), stands for leader if
-there is no live one (``election.py``), moves the turn if it leads (``turn.py``), and
-starts or stops its command according to the turn. Between heartbeats it waits on its
-command. Everything runs in one thread: the command is a child process, and the loop
-polls it, so there is nothing to lock and the enqueue process can ask the kernel to take
-the command down with it (``command.py``).
+Each heartbeat (``tick``) this site writes its heartbeat document, reads the turn's
+documents, judges the others by watching their heartbeats change (``staleness.py``),
+stands for leader if there is no live one (``election.py``), moves the turn if it leads
+(``rotation.py``), and starts or stops its command according to the turn. Between
+heartbeats it waits on its command. Everything runs in one thread: the command is a child
+process, and the loop polls it, so nothing needs guarding between threads and the enqueue
+process can ask the kernel to take the command down with it (``command.py``).
 
 Exclusivity rests on two rules kept by every site about itself, on its own clock:
 
@@ -38,16 +38,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from gasp.errors import Conflict, GaspError, InputError, StoreError
-from gasp.lock.clock import Clock, SystemClock, iso
-from gasp.lock.command import Launcher, ProcessLauncher, Running
-from gasp.lock.documents import HeartbeatDoc, LeaderDoc, LockNames, SiteState, parse_document
-from gasp.lock.election import resign, stand, why_stand
-from gasp.lock.fence import turn_environment
-from gasp.lock.staleness import Observer
-from gasp.lock.state import LockState, join_sites, put_leader, read_state
-from gasp.lock.timing import Timing
-from gasp.lock.turn import SiteView, plan_turn
+from gasp.model.clock import format_time
 from gasp.store import Database
+from gasp.turn.clock import Clock, SystemClock
+from gasp.turn.command import Launcher, ProcessLauncher, Running
+from gasp.turn.documents import HeartbeatDoc, LeaderDoc, SiteState, TurnDocuments, parse_document
+from gasp.turn.election import resign, stand, why_stand
+from gasp.turn.fence import turn_environment
+from gasp.turn.rotation import SiteView, plan_turn
+from gasp.turn.staleness import Observer
+from gasp.turn.state import TurnState, join_sites, put_leader, read_state
+from gasp.turn.timing import Timing
 
 EXIT_TURN_LOST = 75  # EX_TEMPFAIL: the turn passed before the command finished; run again
 EXIT_CANNOT_START = 127
@@ -64,13 +65,13 @@ def _stderr(line: str) -> None:
 
 @dataclass
 class Enqueue:
-    """One site's place in the lock; ``run`` is ``gasp enqueue SITE -- COMMAND``."""
+    """One site's part in the turn; ``run`` is ``gasp enqueue SITE -- COMMAND``."""
 
     db: Database
     site: str
     command: Sequence[str]
     timing: Timing
-    names: LockNames = field(default_factory=LockNames)
+    names: TurnDocuments = field(default_factory=TurnDocuments)
     repeat: bool = False
     clock: Clock = field(default_factory=SystemClock)
     launcher: Launcher = field(default_factory=ProcessLauncher)
@@ -94,8 +95,8 @@ class Enqueue:
 
     # -- joining and leaving ---------------------------------------------------------
 
-    def check(self) -> LockState:
-        """Read and validate the lock without writing anything (bad input stops here)."""
+    def check(self) -> TurnState:
+        """Read and validate the turn's documents, writing nothing (bad input stops here)."""
         state = read_state(self.db, self.names, also=(self.site,))
         if self.site in state.corrupt:
             raise InputError(state.corrupt[self.site])
@@ -118,7 +119,7 @@ class Enqueue:
             rev=previous.rev if previous else None,
             site=self.site,
             beat=previous.beat if previous else 0,
-            at=iso(self.clock.wall()),
+            at=format_time(self.clock.wall()),
             state="waiting",
             done=done,
             instance=self.instance,
@@ -148,7 +149,7 @@ class Enqueue:
                     doc,
                     self._views(state, self.clock.elapsed()),
                     new_token=self.new_token,
-                    now=iso(self.clock.wall()),
+                    now=format_time(self.clock.wall()),
                 )
                 if put_leader(self.db, resign(planned)) is not None:
                     self.log(self._line("resigned as leader" + (f"; {note}" if note else "")))
@@ -238,7 +239,7 @@ class Enqueue:
         beat = self.heartbeat.model_copy(
             update={
                 "beat": self.heartbeat.beat + 1,
-                "at": iso(self.clock.wall()),
+                "at": format_time(self.clock.wall()),
                 "state": self._state(),
                 "running": self.running_turn[0] if self.running_turn else None,
             }
@@ -280,7 +281,7 @@ class Enqueue:
 
     # -- leading ---------------------------------------------------------------------------
 
-    def _views(self, state: LockState, now: float) -> dict[str, SiteView]:
+    def _views(self, state: TurnState, now: float) -> dict[str, SiteView]:
         sites = set(state.site_names) | {self.site}
         return {
             site: SiteView(
@@ -290,11 +291,11 @@ class Enqueue:
             for site in sites
         }
 
-    def _lead(self, state: LockState, now: float) -> LeaderDoc | None:
+    def _lead(self, state: TurnState, now: float) -> LeaderDoc | None:
         """Stand for leader, or move the turn as leader; the leader document to follow."""
         doc = state.leader
         views = self._views(state, now)
-        wall = iso(self.clock.wall())
+        wall = format_time(self.clock.wall())
         elected: str | None = None
         if self.leading and (doc is None or doc.leader != self.site):
             self.leading = False  # deposed while we were frozen or slow
@@ -392,9 +393,9 @@ class Enqueue:
     # -- messages ------------------------------------------------------------------------------
 
     def _line(self, text: str) -> str:
-        return f"{iso(self.clock.wall())[:19]}Z enqueue {self.site}: {text}"
+        return f"{format_time(self.clock.wall())[:19]}Z enqueue {self.site}: {text}"
 
-    def _warn_corrupt(self, state: LockState) -> None:
+    def _warn_corrupt(self, state: TurnState) -> None:
         for site, why in state.corrupt.items():
             if why not in self._warned:
                 self._warned.add(why)
