@@ -43,7 +43,7 @@ def check_kind(text: str) -> Kind:
 # -- job documents and their passes --------------------------------------------------------
 
 
-class ClaimLock(TypedDict):
+class Claim(TypedDict):
     """Who holds a pass (``lock`` while claimed): the site, its client process, the
     claim's fencing token and when it was claimed."""
 
@@ -173,7 +173,7 @@ class PassDocument(_PassNumber, PassFields):
     rat_version: str
     created: str
     attempt: int
-    lock: ClaimLock | None
+    lock: Claim | None
     subjobs: list[SubjobDocument]
     history: list[HistoryEntry]
 
@@ -421,7 +421,7 @@ def stored(doc: StoredDocument) -> dict[str, Any]:
 __all__ = [
     "KINDS",
     "AllocatorDocument",
-    "ClaimLock",
+    "Claim",
     "DataDocument",
     "DataType",
     "EventMode",
