@@ -122,60 +122,55 @@ def _apply(
         subjob.setdefault("started", now)
         subjob.pop("unknown_cycles", None)
     elif state == BackendState.FINISHED:
-        try:
-            report = read_report(ctx, Path(subjob["workdir"]), subjob["name"], token)
-        except UnusableReport as exc:
-            move_subjob(subjob, "failed")
-            why = " ".join(str(exc).split())[:500]
-            subjob.update(
-                {
-                    "finished": now,
-                    "error": f"the job ended without a valid report: {why}",
-                    "retryable": True,
-                }
-            )
-            return
-        subjob.update(
-            {
-                "started": report.started,
-                "finished": report.finished,
-                "exit_code": report.exit_code,
-                "cpu_s": round(report.cpu_s, 3),
-                "wall_s": round(report.wall_s, 3),
-                "error": report.error,
-            }
-        )
-        if report.status == "completed":
-            subjob["files"] = [_output_file(o) for o in report.outputs]
-            move_subjob(subjob, "completed")
-        else:
-            move_subjob(subjob, "failed")
+        _finished(ctx, subjob, token, now)
     elif state == BackendState.FAILED:
-        move_subjob(subjob, "failed")
-        subjob.update(
-            {
-                "finished": now,
-                "error": f"{ctx.backend.name}: {status.reason or 'job failed'}",
-                "retryable": True,
-            }
-        )
+        _fail_retryable(subjob, now, f"{ctx.backend.name}: {status.reason or 'job failed'}")
     else:  # UNKNOWN: never read as finished; failed only after several cycles
-        cycles = subjob.get("unknown_cycles", 0) + 1
-        if cycles >= ctx.config.limits.unknown_cycles:
-            if subjob["status"] != "unknown":
-                move_subjob(subjob, "unknown")
-            move_subjob(subjob, "failed")
-            subjob.update(
-                {
-                    "finished": now,
-                    "error": f"{ctx.backend.name} lost track of the job",
-                    "retryable": True,
-                }
-            )
-            subjob.pop("unknown_cycles", None)
-        else:
-            move_subjob(subjob, "unknown")
-            subjob["unknown_cycles"] = cycles
+        _unknown(ctx, subjob, now)
+
+
+def _finished(ctx: ClientContext, subjob: SubjobDocument, token: str, now: str) -> None:
+    """A job that ended: its report says how; without a usable one it failed, retryably."""
+    try:
+        report = read_report(ctx, Path(subjob["workdir"]), subjob["name"], token)
+    except UnusableReport as exc:
+        why = " ".join(str(exc).split())[:500]
+        _fail_retryable(subjob, now, f"the job ended without a valid report: {why}")
+        return
+    subjob.update(
+        {
+            "started": report.started,
+            "finished": report.finished,
+            "exit_code": report.exit_code,
+            "cpu_s": round(report.cpu_s, 3),
+            "wall_s": round(report.wall_s, 3),
+            "error": report.error,
+        }
+    )
+    if report.status == "completed":
+        subjob["files"] = [_output_file(o) for o in report.outputs]
+        move_subjob(subjob, "completed")
+    else:
+        move_subjob(subjob, "failed")
+
+
+def _unknown(ctx: ClientContext, subjob: SubjobDocument, now: str) -> None:
+    """A job the backend cannot find this cycle: ``unknown`` for a few cycles, then lost."""
+    cycles = subjob.get("unknown_cycles", 0) + 1
+    if cycles < ctx.config.limits.unknown_cycles:
+        move_subjob(subjob, "unknown")
+        subjob["unknown_cycles"] = cycles
+        return
+    if subjob["status"] != "unknown":
+        move_subjob(subjob, "unknown")
+    _fail_retryable(subjob, now, f"{ctx.backend.name} lost track of the job")
+    subjob.pop("unknown_cycles", None)
+
+
+def _fail_retryable(subjob: SubjobDocument, now: str, error: str) -> None:
+    """Failed for a reason of the infrastructure, not the job's: worth another attempt."""
+    move_subjob(subjob, "failed")
+    subjob.update({"finished": now, "error": error, "retryable": True})
 
 
 def count_live(ctx: ClientContext) -> int:

@@ -182,10 +182,7 @@ def check_processing(
     if listed is not None:  # every listed run makes at least one job
         what = f"the {len(listed)} runs listed make at least"
         raise_problems(size_problems(what, len(listed), 0, limits))
-    try:
-        catalogue = load_processing_catalogue(db, options.rat_version)
-    except InputError as exc:
-        raise InputError(f"{exc} (upload it with gasp catalog upload)") from None
+    catalogue = load_processing_catalogue(db, options.rat_version)  # names how to load one
     raise_problems(_check_modules(catalogue, options))
     plan = ProcessingPlan(catalogue)
     plan.runs = selected_runs(db, options.selection)
@@ -193,9 +190,19 @@ def check_processing(
         raise InputError(f"no complete registered runs in {options.selection.describe()}")
     runs = _read_runs(db, plan.runs)
     modules_of = _modules_of(catalogue, runs, options)
+    jobs = _read_jobs(db, catalogue, modules_of)
+    locks = {lock.calib_type: lock.run for lock in calibration_locks(db) if lock.locked}
     problems: list[str] = []
+    for run in sorted(modules_of):
+        problems += _plan_one_run(plan, runs[run], modules_of[run], jobs, locks, options)
+    raise_problems(problems + plan_size_problems(plan, limits))
+    return plan
 
-    # Every job document the plan may read: the modules and their prerequisites, one read.
+
+def _read_jobs(
+    db: Database, catalogue: ProcessingCatalogue, modules_of: Mapping[int, Sequence[str]]
+) -> dict[str, JobDocument | None]:
+    """Every job document the plan may read: the modules and their prerequisites, one read."""
     wanted = {
         job_id(name, run)
         for run, names in modules_of.items()
@@ -203,50 +210,58 @@ def check_processing(
         for name in (module, *catalogue.modules[module].prerequisites)
     }
     ids = sorted(wanted)
-    jobs = {
+    return {
         doc_id: job_document(found) if found is not None else None
         for doc_id, found in zip(ids, db.get_many(ids), strict=True)
     }
 
-    locks = {lock.calib_type: lock.run for lock in calibration_locks(db) if lock.locked}
-    for run in sorted(modules_of):
-        doc = runs[run]
-        names = modules_of[run]
-        if options.selection.new_only:
-            names = [n for n in names if not _passes(jobs.get(job_id(n, run)))]
-            if not names:
-                plan.skipped.append(run)
-                continue
-        why = _blocked(locks, run)
-        if why is not None:
-            plan.held.append((run, why))
-            continue
-        if doc.run_type in CALIBRATION_RUN_TYPES:
-            plan.calibrations.append((doc.run_type, run))
-            locks[doc.run_type] = max(run, locks.get(doc.run_type, run))
-        if not doc.complete:
-            problems.append(f"run {run}: not complete yet")
-            continue
-        raw = l2_files(doc)
-        run_problems = _raw_problems(run, raw, options.verify_raw)
-        fixed, prerequisite_problems = _prerequisites(
-            catalogue, names, run, jobs, options, plan.prerequisite_status
-        )
-        problems += run_problems + prerequisite_problems
-        if run_problems or prerequisite_problems:
-            continue
-        plan.jobs += plan_run(
-            catalogue,
-            names,
-            run,
-            doc.run_type,
-            raw,
-            fixed,
-            forced=options.forced,
-            priority=options.priority,
-        )
-    raise_problems(problems + plan_size_problems(plan, limits))
-    return plan
+
+def _plan_one_run(
+    plan: ProcessingPlan,
+    doc: RunDocument,
+    names: Sequence[str],
+    jobs: Mapping[str, JobDocument | None],
+    locks: dict[str, int],
+    options: ProcessingOptions,
+) -> list[str]:
+    """Add one run's jobs to ``plan`` (or note it skipped or held); its problems, if any.
+
+    A calibration run planned here moves ``locks`` on, so that later runs of the same
+    submission are held behind it.
+    """
+    run = doc.run
+    if options.selection.new_only:
+        names = [n for n in names if not _passes(jobs.get(job_id(n, run)))]
+        if not names:
+            plan.skipped.append(run)
+            return []
+    why = _blocked(locks, run)
+    if why is not None:
+        plan.held.append((run, why))
+        return []
+    if doc.run_type in CALIBRATION_RUN_TYPES:
+        plan.calibrations.append((doc.run_type, run))
+        locks[doc.run_type] = max(run, locks.get(doc.run_type, run))
+    if not doc.complete:
+        return [f"run {run}: not complete yet"]
+    raw = l2_files(doc)
+    run_problems = _raw_problems(run, raw, options.verify_raw)
+    fixed, prerequisite_problems = _prerequisites(
+        plan.catalogue, names, run, jobs, options, plan.prerequisite_status
+    )
+    if run_problems or prerequisite_problems:
+        return run_problems + prerequisite_problems
+    plan.jobs += plan_run(
+        plan.catalogue,
+        names,
+        run,
+        doc.run_type,
+        raw,
+        fixed,
+        forced=options.forced,
+        priority=options.priority,
+    )
+    return []
 
 
 def _prerequisites(
