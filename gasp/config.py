@@ -219,6 +219,20 @@ class SubmitSection(_Section):
     max_subjobs: int = Field(default=1_000_000, ge=1)  # subjobs one request may create
 
 
+class OpsSection(_Section):
+    """The operators' tools: who acts, and the safety margins of delete and validate.
+
+    ``operator`` names whoever runs a command that changes passes, in their history
+    (``$GASP_OPERATOR`` wins over it; without either, ``user@host``).
+    """
+
+    operator: Line | None = None
+    delete_streams: int = Field(default=8, ge=1, le=256)  # files removed at once
+    lost_share: float = Field(default=0.1, gt=0, le=1, allow_inf_nan=False)  # validate stops
+    dark_min_age_hours: Annotated[Duration, _at_most_a_year(3600)] = 24.0  # not yet dark
+    quarantine: Name = "quarantine"  # folder on each element for dark files
+
+
 class Config(_Section):
     """The whole site configuration."""
 
@@ -230,6 +244,7 @@ class Config(_Section):
     limits: LimitsSection = LimitsSection()
     retry: RetrySection = RetrySection()
     submit: SubmitSection = SubmitSection()
+    ops: OpsSection = OpsSection()
     source: str = Field(default=EMBEDDED_DEFAULT, exclude=True)
 
     def credentials(self) -> tuple[str | None, str | None]:

@@ -21,6 +21,7 @@ from gasp.cli.demo import demo_command
 from gasp.cli.enqueue import enqueue_command
 from gasp.cli.logs import logs_command
 from gasp.cli.requests import exactly_command, requests_group
+from gasp.cli.retry import retry_command
 from gasp.cli.run_job import run_job_command
 from gasp.cli.runs import runs_group
 from gasp.cli.submit import submit_group
@@ -61,6 +62,7 @@ for command in (
     enqueue_command,
     calib_group,
     runs_group,
+    retry_command,
 ):
     cli.add_command(command)
 

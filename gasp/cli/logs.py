@@ -6,7 +6,6 @@ and attachment names are read with one pattern, so an odd name is skipped, not a
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
@@ -15,9 +14,8 @@ from gasp.cli.context import App, pass_app
 from gasp.errors import InputError, NotFound
 from gasp.model.documents import KINDS, Kind
 from gasp.model.ids import job_id
+from gasp.model.naming import pass_of_log
 from gasp.values import parse_run
-
-_PASS_IN_NAME = re.compile(r"_p(\d+)_")
 
 
 def _run(_ctx: click.Context, _param: click.Parameter, run: str | None) -> int | None:
@@ -27,12 +25,6 @@ def _run(_ctx: click.Context, _param: click.Parameter, run: str | None) -> int |
         return parse_run(run)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def _pass_of(name: str) -> int | None:
-    """The pass an attachment belongs to (``<module>_<run>_p<pass>_...``), if it says."""
-    found = _PASS_IN_NAME.findall(name)
-    return int(found[-1]) if found else None
 
 
 @click.command("logs")
@@ -68,7 +60,7 @@ def logs_command(
         raise InputError(f"no job {doc_id}") from None
     module = str(job.get("module", "?"))
     names = sorted((job.get("_attachments") or {}).keys())
-    passes = {name: _pass_of(name) for name in names}
+    passes = {name: pass_of_log(name) for name in names}
     wanted = pass_number
     if wanted is None:
         wanted = max((number for number in passes.values() if number is not None), default=None)

@@ -11,8 +11,8 @@ from rich.table import Table
 from gasp.cli.context import App, pass_app
 from gasp.errors import InputError
 from gasp.model.documents import KINDS, RequestDocument, request_document
+from gasp.model.exactly import expand, format_lines
 from gasp.model.ids import request_id
-from gasp.submit.exactly import expand, format_lines
 from gasp.submit.options import value_problems
 from gasp.submit.request_file import raise_problems
 from gasp.values import check_name

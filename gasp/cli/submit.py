@@ -20,6 +20,7 @@ from gasp.catalog.stored import stored_versions
 from gasp.cli.context import App, pass_app
 from gasp.cli.numbers import POSITIVE, PRIORITY, RUN, RUN_OR_ZERO
 from gasp.errors import InputError
+from gasp.model.runlist import read_run_list
 from gasp.progress import progress
 from gasp.store import Database
 from gasp.submit.lifecycle import SubmitResult
@@ -34,7 +35,6 @@ from gasp.submit.production_processing import (
     submit_production_processing,
 )
 from gasp.submit.request_file import raise_problems
-from gasp.submit.runlist import read_run_list
 from gasp.submit.sensing import Selection, check_bounds, dedupe, sensing_selection
 from gasp.values import check_duration
 

@@ -7,6 +7,7 @@ the other_* types the module's ``other_suffix``. Logical path:
 
 from __future__ import annotations
 
+import re
 from typing import get_args
 
 from gasp.model.documents import DataType, Kind
@@ -40,3 +41,13 @@ def file_name(
 
 def logical_path(kind: Kind, module: str, run: int, name: str) -> str:
     return f"{kind}/{module}/r{run // 100 * 100}/{name}"
+
+
+_PASS_IN_NAME = re.compile(r"_p(\d+)_")
+
+
+def pass_of_log(name: str) -> int | None:
+    """The pass a log attachment belongs to: subjob names are
+    ``<module>_r<run>_s<subrun>_p<pass>_a<attempt>``, and logs ``<name>.<stream>.txt``."""
+    found = _PASS_IN_NAME.findall(name)
+    return int(found[-1]) if found else None

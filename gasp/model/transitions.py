@@ -55,13 +55,15 @@ def move_subjob(subjob: SubjobDocument, target: SubjobState | SubjobStateName) -
     subjob["status"] = subjob_state_name(target)
 
 
-def requeue(pass_doc: PassDocument, *, at: str, by: str, why: str) -> None:
+def requeue(pass_doc: PassDocument, *, at: str, by: str, why: str, operator: bool = False) -> None:
     """Back to ``waiting`` for its next attempt: no claim, unfinished subjobs reset.
 
     Completed subjobs are kept, so only the rest run again; the claim's token is gone,
-    so whatever the old attempt's jobs still try to record is refused (fencing).
+    so whatever the old attempt's jobs still try to record is refused (fencing). An
+    operator (``gasp retry``, ``gasp unlock``) may requeue from states gasp itself may not
+    (``canceled``, ``deleted``, a live claim).
     """
-    move_pass(pass_doc, "waiting", at=at, by=by, why=why)
+    move_pass(pass_doc, "waiting", at=at, by=by, why=why, operator=operator)
     pass_doc["attempt"] = pass_doc.get("attempt", 1) + 1
     pass_doc["lock"] = None
     for subjob in pass_doc["subjobs"]:

@@ -42,11 +42,11 @@ from gasp.model.documents import (
     request_document,
     stored,
 )
+from gasp.model.exactly import Triple, compress, expand
 from gasp.model.ids import request_id
 from gasp.model.job import HISTORY_LIMIT
 from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
-from gasp.submit.exactly import Triple, compress, expand
 from gasp.submit.options import append_exactly, check_outlist
 
 DRY_RUN = "(dry run)"  # the request name of a submission that wrote nothing

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from gasp.errors import InputError
-from gasp.submit.exactly import Triple, format_lines
+from gasp.model.exactly import Triple, format_lines
 from gasp.values import check_line, check_name, check_priority, parse_run
 
 T = TypeVar("T")

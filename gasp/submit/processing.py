@@ -37,11 +37,11 @@ from gasp.model.documents import (
     RequestFields,
     RequestSource,
 )
+from gasp.model.exactly import Triple
 from gasp.model.job import new_pass
 from gasp.passes.prerequisites import settle_new_passes
 from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
-from gasp.submit.exactly import Triple
 from gasp.submit.lifecycle import DRY_RUN, PassesWritten, RequestLifecycle, SubmitResult
 from gasp.submit.processing_check import (
     ProcessingOptions,

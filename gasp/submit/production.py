@@ -41,11 +41,12 @@ from gasp.model.documents import (
     RequestFields,
     stored,
 )
+from gasp.model.exactly import Triple
 from gasp.model.job import new_pass
+from gasp.model.runlist import read_run_list
 from gasp.progress_protocol import Advance, Progress, silent
 from gasp.store import Database
 from gasp.submit.allocate import next_free_run, reserve_runs, room_problem
-from gasp.submit.exactly import Triple
 from gasp.submit.lifecycle import DRY_RUN, PassesWritten, RequestLifecycle, SubmitResult
 from gasp.submit.limits import size_problems
 from gasp.submit.options import common_problems
@@ -60,7 +61,6 @@ from gasp.submit.request_file import (
     raise_problems,
     read_request,
 )
-from gasp.submit.runlist import read_run_list
 from gasp.submit.write import BuildPass, NewPass, write_new_passes
 
 KIND: Kind = "production"

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gasp.errors import InputError
-from gasp.submit.exactly import read_exactly
+from gasp.model.exactly import read_exactly
+from gasp.model.runlist import read_run_list
 from gasp.submit.options import parse_runs_option
-from gasp.submit.runlist import read_run_list
 from gasp.values import MAX_RUN
 from tests.hostile.conftest import FIXTURES
 from tests.hostile.harness import HostileSite

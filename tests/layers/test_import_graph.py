@@ -68,6 +68,16 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
             "gasp.runner.spec",
         }
     ),
+    "gasp.ops": frozenset(
+        {
+            "gasp.model",
+            "gasp.catalog",
+            "gasp.passes",
+            "gasp.config",
+            "gasp.storage",
+            "gasp.store",
+        }
+    ),
     "gasp.cli": frozenset({"*"}),
 }
 

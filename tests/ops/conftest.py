@@ -1,0 +1,131 @@
+"""The operators' tools' tests: a campaign on the store under test, run by a real client.
+
+``finished`` is the usual starting point: the small two-module request of the client's
+tests, run to the end by a real client with the local backend and toyrat, with the first
+subjob of every ``WaterN16SourceRun`` pass crashing (``TOYRAT_FAIL=crash`` for that run
+only), so the campaign ends with completed passes, a ``partFail`` pass and catalogued
+outputs on the ``file://`` storage element. Tests that need other states make them the way
+the system does: by running the client, or through the operators' own commands.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gasp.client.cycle import Client
+from tests.campaign import Campaign, open_campaign
+
+LABEL = "T1"
+COMPLETES: dict[str, Any] = {
+    "rat_v": "1.0.0",
+    "modules": [
+        {
+            "module": "WaterPmtBetagammas",
+            "n_ev": 300,
+            "ev_per_run": 100,
+            "template": {"radius": 7000},
+            "label": LABEL,
+        }
+    ],
+}
+PART_FAILS: dict[str, Any] = {
+    "rat_v": "1.0.0",
+    "modules": [
+        {
+            "module": "WaterN16SourceRun",
+            "n_ev": 200,
+            "ev_per_run": 100,
+            "run_numbers": [100151],
+            "label": LABEL,
+        }
+    ],
+}
+FAILS: dict[str, Any] = {
+    "rat_v": "1.0.0",
+    "modules": [
+        {"module": "ScintBi214", "t_run": 1, "t_format": "hour", "n_runs": 1, "label": LABEL}
+    ],
+}
+
+
+@pytest.fixture
+def campaign(store_url: str, tmp_path: Path) -> Iterator[Campaign]:
+    with open_campaign(store_url, tmp_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def toyrat_env() -> Iterator[None]:
+    """Cheap events, and no failure unless a test asks for one."""
+    keys = ("TOYRAT_MS_PER_EVENT", "TOYRAT_FAIL", "TOYRAT_FAIL_ONCE")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["TOYRAT_MS_PER_EVENT"] = "0"
+    for key in keys[1:]:
+        os.environ.pop(key, None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def run_until_done(client: Client, *, cycles: int = 200) -> None:
+    """Cycle with short sleeps until the client holds nothing and claims nothing."""
+    reports = client.loop(max_cycles=cycles, interval_s=0.1, until_idle=True)
+    assert reports[-1].idle, f"still busy after {cycles} cycles: {reports[-1].line()}"
+    client.ctx.backend.close()
+
+
+@dataclass
+class Finished:
+    """A campaign run to its end by a real client, and which passes ended how."""
+
+    campaign: Campaign
+    completed: list[tuple[str, int, int]]  # WaterPmtBetagammas: 3 passes, 1 subjob each
+    part_failed: tuple[str, int, int]  # WaterN16SourceRun 100151: 2 subjobs, one crashed
+    failed: tuple[str, int, int]  # ScintBi214: 1 subjob, crashed
+
+    def run(self, **config: dict[str, Any]) -> None:
+        """Run the client again until it is idle (after a retry, say)."""
+        run_until_done(self.campaign.client(self.campaign.site_config(**config)))
+
+
+def _run_with(
+    campaign: Campaign, request: dict[str, Any], name: str, **env: str
+) -> list[tuple[str, int, int]]:
+    exactly = campaign.submit(request, name)
+    os.environ.update(env)
+    try:
+        config = campaign.site_config(retry={"max_attempts": 1}, backend={"max_running": 1})
+        run_until_done(campaign.client(config))
+    finally:
+        for key in env:
+            os.environ.pop(key, None)
+    return exactly
+
+
+@pytest.fixture
+def finished(campaign: Campaign, toyrat_env: None, tmp_path: Path) -> Finished:
+    """Three requests of label T1 run by a real client (local backend, toyrat): one that
+    completes, one whose first subjob crashes once (partFail), one that always crashes."""
+    completed = _run_with(campaign, COMPLETES, "completes.json")
+    (part_failed,) = _run_with(
+        campaign,
+        PART_FAILS,
+        "part-fails.json",
+        TOYRAT_FAIL="crash:10",
+        TOYRAT_FAIL_ONCE=str(tmp_path / "crashed-once"),
+    )
+    (failed,) = _run_with(campaign, FAILS, "fails.json", TOYRAT_FAIL="crash:10")
+    passes = campaign.passes()
+    assert {passes[k]["status"] for k in completed} == {"completed"}
+    assert passes[part_failed]["status"] == "partFail", passes[part_failed]
+    assert passes[failed]["status"] == "failed", passes[failed]
+    return Finished(campaign, completed, part_failed, failed)
