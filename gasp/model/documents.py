@@ -140,6 +140,14 @@ class SubjobDocument(NewSubjob):
     status: SubjobStateName
 
 
+class CancelRequest(TypedDict):
+    """An operator's request to cancel a held pass (``cancel_requested``): the site that
+    holds it acts on it at its next cycle, since only it can reach its batch system."""
+
+    at: str
+    by: str
+
+
 class PassFields(TypedDict, total=False):
     """What a pass may carry besides what it always has; absent until it happens.
 
@@ -161,6 +169,7 @@ class PassFields(TypedDict, total=False):
     site: str  # from here on: the last site that claimed it (kept after release)
     not_before: str  # retry back-off: not claimable before then
     error: str  # could not start
+    cancel_requested: CancelRequest  # by an operator, while a site holds it
 
 
 _PassNumber = TypedDict("_PassNumber", {"pass": int})
@@ -195,10 +204,14 @@ class JobDocument(TypedDict):
 # -- data documents ------------------------------------------------------------------------
 
 
+ReplicaStatus = Literal["ok", "bad"]
+"""``bad``: ``gasp validate`` found it lost or changed; downloads skip it."""
+
+
 class Replica(TypedDict):
     se: str
     url: str
-    status: Literal["ok"]
+    status: ReplicaStatus
 
 
 class FileEntry(TypedDict):
@@ -251,8 +264,10 @@ class SiteDocument(TypedDict):
 
 # -- request documents, run allocators and sensing -----------------------------------------
 
-RequestStatus = Literal["approved", "submitted"]
-"""What a submission wrote: ``approved`` when opened, ``submitted`` once every pass is."""
+RequestStatus = Literal["approved", "submitted", "running", "completed", "partFail", "failed"]
+"""``approved`` when opened, ``submitted`` once every pass is (both written by the
+submission); then its passes decide: ``running`` while any is unfinished, else
+``completed`` (all completed), ``partFail`` (some completed) or ``failed`` (none)."""
 
 
 class RequestHistoryEntry(TypedDict):
@@ -371,6 +386,48 @@ class SensingDocument(TypedDict):
     updated: NotRequired[str]
 
 
+# -- usage records -------------------------------------------------------------------------
+
+
+class UsageCount(TypedDict):
+    """Files and bytes of one (kind, label) on a storage element."""
+
+    kind: Kind
+    label: str | None
+    files: int
+    bytes: int
+
+
+class StorageUsageDocument(TypedDict):
+    """``usage:se:<se>:<date>``: what one storage element held on one day (UTC)."""
+
+    _id: str
+    _rev: NotRequired[str]
+    type: Literal["usage"]
+    scope: Literal["se"]
+    se: str
+    date: str  # YYYY-MM-DD
+    files: int
+    bytes: int
+    by_label: list[UsageCount]
+    recorded: str
+
+
+class CpuUsageDocument(TypedDict):
+    """``usage:cpu:<site>:<date>``: what one site ran on one day (UTC)."""
+
+    _id: str
+    _rev: NotRequired[str]
+    type: Literal["usage"]
+    scope: Literal["cpu"]
+    site: str
+    date: str  # YYYY-MM-DD
+    cpu_hours: float
+    wall_hours: float
+    jobs: int
+    recorded: str
+
+
 # -- the boundary with the store -----------------------------------------------------------
 
 StoredDocument = (
@@ -380,6 +437,8 @@ StoredDocument = (
     | RequestDocument
     | AllocatorDocument
     | SensingDocument
+    | StorageUsageDocument
+    | CpuUsageDocument
 )
 
 
@@ -421,7 +480,9 @@ def stored(doc: StoredDocument) -> dict[str, Any]:
 __all__ = [
     "KINDS",
     "AllocatorDocument",
+    "CancelRequest",
     "Claim",
+    "CpuUsageDocument",
     "DataDocument",
     "DataType",
     "EventMode",
@@ -443,6 +504,7 @@ __all__ = [
     "ProcessingSpec",
     "ProductionSpec",
     "Replica",
+    "ReplicaStatus",
     "RequestDocument",
     "RequestFields",
     "RequestHistoryEntry",
@@ -450,11 +512,13 @@ __all__ = [
     "RequestStatus",
     "SensingDocument",
     "SiteDocument",
+    "StorageUsageDocument",
     "StoredDocument",
     "SubjobDocument",
     "SubjobFields",
     "SubjobStateName",
     "TemplateValue",
+    "UsageCount",
     "allocator_document",
     "check_kind",
     "data_document",
