@@ -13,18 +13,27 @@ import click
 
 from gasp import __version__
 from gasp.cli.calib import calib_group
+from gasp.cli.cancel import cancel_command
 from gasp.cli.catalog import catalog_group
 from gasp.cli.client import client_command
 from gasp.cli.context import App
 from gasp.cli.db import db_group
+from gasp.cli.delete import delete_command
 from gasp.cli.demo import demo_command
 from gasp.cli.enqueue import enqueue_command
+from gasp.cli.errors import errors_command
+from gasp.cli.labels import labels_group
 from gasp.cli.logs import logs_command
 from gasp.cli.requests import exactly_command, requests_group
 from gasp.cli.retry import retry_command
 from gasp.cli.run_job import run_job_command
 from gasp.cli.runs import runs_group
+from gasp.cli.stats import stats_command
 from gasp.cli.submit import submit_group
+from gasp.cli.summary import summary_command
+from gasp.cli.unlock import unlock_command
+from gasp.cli.usage import usage_command
+from gasp.cli.validate import validate_command
 from gasp.errors import GaspError
 
 EXIT_BAD_INPUT = 2
@@ -63,6 +72,15 @@ for command in (
     calib_group,
     runs_group,
     retry_command,
+    cancel_command,
+    unlock_command,
+    summary_command,
+    errors_command,
+    stats_command,
+    labels_group,
+    delete_command,
+    validate_command,
+    usage_command,
 ):
     cli.add_command(command)
 
@@ -71,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command, turning gasp's errors into one line and exit 2."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        cli.main(args=args, prog_name="gasp", standalone_mode=False)
+        # Not standalone, click returns (not raises) a command's ``Exit(code)``.
+        code = cli.main(args=args, prog_name="gasp", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -85,3 +104,5 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"gasp: error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if isinstance(code, int) and code:
+        sys.exit(code)

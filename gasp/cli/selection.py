@@ -12,7 +12,7 @@ what it did and exits 1 if any pass could not be changed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from gasp.errors import InputError
 from gasp.model.documents import Kind
 from gasp.ops.apply import Applied, OperatorEdit, edit_passes
 from gasp.ops.selection import (
+    PassKey,
     Selection,
     SelectionOptions,
     candidates,
@@ -163,10 +164,17 @@ def operate(
     dry_run: bool,
     yes: bool,
     console: Console | None = None,
+    keys: Sequence[PassKey] | None = None,
+    unchanged: str | None = None,
 ) -> Applied | None:
-    """Plan, show, confirm and apply ``edit``; ``None`` when nothing was applied."""
+    """Plan, show, confirm and apply ``edit``; ``None`` when nothing was applied.
+
+    ``keys``: the passes to look at when the command finds them its own way (default: the
+    selection's candidates); ``unchanged``: what the plan says of a pass the edit changes
+    without moving its state (``gasp cancel``: "cancel requested").
+    """
     out = console or Console()
-    keys = [row.key for row in candidates(db, selection)]
+    keys = [row.key for row in candidates(db, selection)] if keys is None else list(keys)
     plan = edit_passes(
         db, keys, selection, edit, dry_run=True, progress=progress, description="reading passes"
     )
@@ -174,7 +182,11 @@ def operate(
     if not plan.changed:
         out.print(f"nothing to {verb}: no selected pass needs it ({len(keys)} looked at)")
         return None
-    out.print(transition_table(plan, title="would change" if dry_run else "will change"))
+    out.print(
+        transition_table(
+            plan, title="would change" if dry_run else "will change", unchanged=unchanged
+        )
+    )
     if dry_run:
         out.print("dry run: nothing written")
         return None
@@ -188,17 +200,18 @@ def operate(
         progress=progress,
         description=verb,
     )
-    out.print(transition_table(done, title="changed"))
+    out.print(transition_table(done, title="changed", unchanged=unchanged))
     report_failures(done, out)
     return done
 
 
-def transition_table(applied: Applied, *, title: str) -> Table:
+def transition_table(applied: Applied, *, title: str, unchanged: str | None = None) -> Table:
     table = Table(title=title)
     for column in ("module", "from", "to", "passes"):
         table.add_column(column, justify="right" if column == "passes" else "left")
     for (module, before, after), count in sorted(applied.count_by().items()):
-        table.add_row(module, before, after, str(count))
+        shown = unchanged if unchanged is not None and after == before else after
+        table.add_row(module, before, shown, str(count))
     table.add_row("total", "", "", str(len(applied.changed)), style="bold")
     return table
 

@@ -1,8 +1,8 @@
 """One client cycle, and the loop around it (``gasp client``).
 
-The order (docs/architecture.md, "The client cycle"): heartbeat, monitor, finalize,
-release, submit. The clock and the sleep are injectable, so tests drive cycles without
-patching time.
+The order (docs/architecture.md, "The client cycle"): heartbeat, monitor, operators'
+cancel requests, finalize, release, submit. The clock and the sleep are injectable, so
+tests drive cycles without patching time.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gasp.client.cancel import act_on_cancel_requests, settle_concluded
 from gasp.client.claims import claim
 from gasp.client.context import ClientContext
 from gasp.client.finalize import finalize
@@ -38,6 +39,7 @@ class CycleReport:
     failed: int = 0
     retried: int = 0
     released: int = 0
+    canceled: int = 0  # at an operator's request (client/cancel.py)
     promoted: int = 0  # dependants released (or made unsatisfied) by passes that ended
     conflicts: int = 0  # this process's claim conflicts so far
     fenced: str | None = None  # why claiming stopped: the enqueue turn passed (fence.py)
@@ -51,7 +53,8 @@ class CycleReport:
         return (
             f"live {self.live}, claimed {self.claimed}, submitted {self.submitted}, "
             f"completed {self.completed}, partFail {self.part_failed}, failed {self.failed}, "
-            f"retried {self.retried}, released {self.released}, promoted {self.promoted}, "
+            f"retried {self.retried}, released {self.released}, canceled {self.canceled}, "
+            f"promoted {self.promoted}, "
             f"conflicts {self.conflicts}"
         ) + (f"; fenced, not claiming: {self.fenced}" if self.fenced else "")
 
@@ -77,16 +80,22 @@ class Client:
         else:
             watched = monitor(ctx)
             report.live = watched.live
-            done = finalize(ctx, watched.to_finalize, watched.tokens)
+            # Operators' cancel requests: after the monitor, before finalize (cancel.py).
+            canceled = act_on_cancel_requests(ctx, watched.cancel_requested, watched.tokens)
+            stopped = set(canceled)
+            ending = [key for key in watched.to_finalize if key not in stopped]
+            done = finalize(ctx, ending, watched.tokens)
+            concluded = [key for key, _state in done.concluded]
+            not_retried = settle_concluded(ctx, concluded)
+            report.canceled = len(canceled) + len(not_retried)
             report.completed, report.part_failed = done.completed, done.part_failed
-            report.failed, report.retried = done.failed, done.retried
-            report.promoted = promote_dependants(
-                ctx.db, [key for key, _state in done.concluded], by=ctx.by
-            )
+            report.failed, report.retried = done.failed, done.retried - len(not_retried)
+            report.promoted = promote_dependants(ctx.db, concluded + canceled, by=ctx.by)
             report.released = release_stuck(ctx) + release_dead_sites(ctx)
             # Claimed before a crash but never launched: launch now (reconciled by name).
-            report.submitted += launch(ctx, watched.to_launch)
-            held = watched.live - len(watched.to_finalize)
+            unlaunched = {k: t for k, t in watched.to_launch.items() if k not in stopped}
+            report.submitted += launch(ctx, unlaunched)
+            held = watched.live - len(ending) - len(canceled)
         if not self.monitor_only:
             room = ctx.config.limits.max_submitted - held
             wanted = min(room, ctx.config.limits.jobs_per_cycle)

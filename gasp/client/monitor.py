@@ -47,6 +47,7 @@ class MonitorResult:
     to_launch: dict[PassKey, str] = field(default_factory=dict)  # claimed, subjobs waiting
     to_finalize: list[PassKey] = field(default_factory=list)  # every subjob terminal
     tokens: dict[PassKey, str] = field(default_factory=dict)  # the claim of every live pass
+    cancel_requested: list[PassKey] = field(default_factory=list)  # by an operator (cancel.py)
     live: int = 0
     changed: int = 0
 
@@ -232,6 +233,8 @@ def monitor(ctx: ClientContext) -> MonitorResult:
     ready: dict[PassKey, bool] = {}
     for live in passes:
         subjobs = live.pass_doc["subjobs"]
+        if "cancel_requested" in live.pass_doc:
+            result.cancel_requested.append(live.key)
         if any(s["status"] == "waiting" for s in subjobs):
             result.to_launch[live.key] = live.token
         if all(s["status"] in TERMINAL_SUBJOB for s in subjobs):

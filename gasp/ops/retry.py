@@ -36,6 +36,7 @@ def retry_edit(*, at: str, by: str, delete_attachments: bool = False) -> Operato
         requeue(pass_doc, at=at, by=by, why="retried by an operator", operator=True)
         pass_doc.pop("not_before", None)
         pass_doc.pop("error", None)
+        pass_doc.pop("cancel_requested", None)  # a retry is the newer decision
         if delete_attachments:
             _drop_logs(job, pass_doc["pass"])
         return True

@@ -40,4 +40,30 @@ def test_demo_runs_a_campaign_to_downloaded_files(gasp: GaspRunner, tmp_path: Pa
     ]
     assert sorted(e["events"] for e in water) == [1000, 1000, 1000]
     exactly = (tmp_path / "demo.exactly").read_text().splitlines()
-    assert len(exactly) == 6
+    assert len(exactly) == 7  # and the WaterExternalTl208 entry that cannot work
+
+    # The shift in the middle: one crash, one entry that cannot work; summary, errors,
+    # retry, summary again.
+    out = result.stdout
+    steps = ["gasp summary --label", "gasp errors --label", "gasp retry --label", "6. download"]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions), "the tour is out of order"
+    assert out.count("$ gasp summary") == 2
+    assert "segmentation violation" in out and "R_IN <= R_OUT" in out
+    passes = {
+        (row.doc["module"], row.doc["run"]): row.doc["passes"][0]
+        for row in db.all_docs(startkey="job:", endkey="job:\ufff0", include_docs=True)
+        if row.doc
+    }
+    crashed = [p for p in passes.values() if p["attempt"] == 2 and p["status"] == "completed"]
+    assert len(crashed) == 1, "exactly one job crashed once and completed on its retry"
+    assert [h["to"] for h in crashed[0]["history"]][-5:] == [
+        "failed",
+        "waiting",
+        "submitted",
+        "running",
+        "completed",
+    ]
+    tl208 = [p for (m, _r), p in passes.items() if m == "WaterExternalTl208"]
+    assert [(p["status"], p["attempt"]) for p in tl208] == [("failed", 2)]
+    assert "@" in crashed[0]["history"][-4]["by"], "the retry names its operator"
