@@ -2,7 +2,7 @@
 each, whatever the command.
 
 An operator's command may touch a hundred thousand passes; one request per pass would
-take hours against a remote CouchDB and hammer it meanwhile. ``apply_edit`` groups the
+take hours against a remote CouchDB and hammer it meanwhile. ``edit_passes`` groups the
 selected passes by job document, reads ``PAGE_JOBS`` documents in one request, applies the
 command's edit to each selected pass, and writes the page back in one request
 (``gasp.passes.update.update_passes``, which re-reads and re-applies on a conflict, so no
@@ -17,17 +17,15 @@ since the plan was shown is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from gasp.model.documents import JobDocument, PassDocument, PassStateName
-from gasp.model.ids import job_id
+from gasp.ops.pages import PAGE_JOBS, SelectedJob, by_job, job_pages
 from gasp.ops.selection import PassKey, Selection
-from gasp.passes.update import PassEdit, find_pass, read_jobs, update_passes
+from gasp.passes.update import PassEdit, find_pass, update_passes
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database
-
-PAGE_JOBS = 500  # job documents per bulk read and bulk write
 
 # Edits one selected pass; returns whether it changed anything. Must be idempotent on a
 # fresh read: a conflict makes it run again on the document as it is now.
@@ -61,13 +59,6 @@ class Applied:
         return counts
 
 
-def _by_job(keys: Iterable[PassKey]) -> dict[str, list[PassKey]]:
-    grouped: dict[str, list[PassKey]] = {}
-    for key in keys:
-        grouped.setdefault(job_id(key[0], key[1]), []).append(key)
-    return grouped
-
-
 def _last_pass(job: JobDocument) -> int:
     return max((p["pass"] for p in job.get("passes", [])), default=0)
 
@@ -87,32 +78,29 @@ def edit_passes(
     With ``dry_run`` the pages are read and edited in memory only, nothing is written.
     """
     applied = Applied()
-    grouped = _by_job(keys)
+    if dry_run:
+        for page in job_pages(db, keys, progress=progress, description=description):
+            _plan_page(page, selection, edit, applied)
+        return applied
+    grouped = by_job(keys)
     ids = list(grouped)
     with progress(description, len(keys)) as advance:
         for start in range(0, len(ids), PAGE_JOBS):
-            page_ids = ids[start : start + PAGE_JOBS]
-            page_keys = [key for doc_id in page_ids for key in grouped[doc_id]]
-            if dry_run:
-                _plan_page(db, page_ids, grouped, selection, edit, applied)
-            else:
-                _write_page(db, page_keys, selection, edit, applied)
+            page_keys = [
+                key for doc_id in ids[start : start + PAGE_JOBS] for key in grouped[doc_id]
+            ]
+            _write_page(db, page_keys, selection, edit, applied)
             advance(len(page_keys))
     return applied
 
 
 def _plan_page(
-    db: Database,
-    page_ids: list[str],
-    grouped: dict[str, list[PassKey]],
-    selection: Selection,
-    edit: OperatorEdit,
-    applied: Applied,
+    page: list[SelectedJob], selection: Selection, edit: OperatorEdit, applied: Applied
 ) -> None:
     changes: dict[PassKey, PassChange] = {}
     guarded = _guarded(selection, edit, changes)
-    for doc_id, job in zip(page_ids, read_jobs(db, page_ids), strict=True):
-        for key in grouped[doc_id]:
+    for job, keys in page:
+        for key in keys:
             pass_doc = find_pass(job, key[2]) if job is not None else None
             if job is None or pass_doc is None:
                 applied.failed.append((key, "no such pass"))

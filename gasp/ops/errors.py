@@ -21,10 +21,10 @@ from typing import TypedDict
 from gasp.model.documents import JobDocument, Kind, PassDocument, PassStateName, SubjobDocument
 from gasp.model.ids import job_id
 from gasp.model.naming import pass_of_log
-from gasp.ops.apply import PAGE_JOBS
 from gasp.ops.error_text import normalise
+from gasp.ops.pages import job_pages
 from gasp.ops.selection import PassKey, Selection, candidates
-from gasp.passes.update import find_pass, read_jobs
+from gasp.passes.update import find_pass
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database
 
@@ -154,18 +154,11 @@ def collect_errors(
 ) -> ErrorReport:
     """Read the selected passes a page of job documents at a time and group their failures."""
     keys = [row.key for row in candidates(db, selection)]
-    by_job: dict[str, list[PassKey]] = {}
-    for key in keys:
-        by_job.setdefault(job_id(key[0], key[1]), []).append(key)
-    ids = list(by_job)
     report = ErrorReport()
-    with progress("reading failures", len(keys)) as advance:
-        for start in range(0, len(ids), PAGE_JOBS):
-            page = ids[start : start + PAGE_JOBS]
-            for doc_id, job in zip(page, read_jobs(db, page), strict=True):
-                if job is not None:
-                    _add_job(report, selection, job, by_job[doc_id])
-                advance(len(by_job[doc_id]))
+    for page in job_pages(db, keys, progress=progress, description="reading failures"):
+        for job, selected in page:
+            if job is not None:
+                _add_job(report, selection, job, selected)
     return report
 
 

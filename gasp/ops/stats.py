@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from gasp.model.documents import DataDocument, JobDocument, PassStateName, data_document
-from gasp.model.ids import job_id
-from gasp.ops.apply import PAGE_JOBS
+from gasp.ops.pages import PAGE_JOBS, job_pages
 from gasp.ops.selection import PassKey, Selection, candidates
-from gasp.passes.update import find_pass, read_jobs
+from gasp.passes.update import find_pass
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database
 
@@ -108,20 +107,13 @@ class Stats:
 def collect_stats(db: Database, selection: Selection, *, progress: Progress = silent) -> Stats:
     """Sum the selected passes' subjob times and their data documents' files."""
     keys = [row.key for row in candidates(db, selection)]
-    by_job: dict[str, list[PassKey]] = {}
-    for key in keys:
-        by_job.setdefault(job_id(key[0], key[1]), []).append(key)
-    ids = list(by_job)
     stats = Stats()
-    with progress("reading passes", len(keys)) as advance:
-        for start in range(0, len(ids), PAGE_JOBS):
-            page = ids[start : start + PAGE_JOBS]
-            outputs: dict[str, str] = {}  # data id -> module
-            for doc_id, job in zip(page, read_jobs(db, page), strict=True):
-                if job is not None:
-                    _add_job(stats, selection, job, by_job[doc_id], outputs)
-                advance(len(by_job[doc_id]))
-            _add_data(db, stats, outputs)
+    for page in job_pages(db, keys, progress=progress):
+        outputs: dict[str, str] = {}  # data id -> module
+        for job, selected in page:
+            if job is not None:
+                _add_job(stats, selection, job, selected, outputs)
+        _add_data(db, stats, outputs)
     return stats
 
 
