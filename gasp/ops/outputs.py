@@ -4,7 +4,8 @@ A pass's data documents have deterministic ids (``data:<module>:<run>:<pass>:<da
 type>``, ``gasp.model.ids``), so the data documents of a page of passes are one
 ``get_many`` of every data type's id: no view, no request per pass, and none missed
 whatever its subjobs recorded (a pass killed between cataloguing and concluding has data
-documents its subjobs do not name yet). ``PAGE_PASSES`` keeps that read near 500 ids.
+documents its subjobs do not name yet). ``PAGE_PASSES`` keeps that read near 2,500 ids
+(five data types a pass), one request however many passes share a job document.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from gasp.passes.update import find_pass, read_jobs
 from gasp.store import Database
 
 DATA_TYPES: tuple[DataType, ...] = get_args(DataType)
-PAGE_PASSES = 100  # passes per page: one bulk read of their jobs, one of ~500 data ids
+PAGE_PASSES = 500  # passes per page: one bulk read of their jobs, one of ~2,500 data ids
 
 FoundPass = tuple[JobDocument, PassDocument]
 
