@@ -6,40 +6,65 @@ exit status 2; ``--debug`` shows the traceback instead. Usage errors are click's
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
 import click
 
 from gasp import __version__
-from gasp.cli.calib import calib_group
-from gasp.cli.cancel import cancel_command
-from gasp.cli.catalog import catalog_group
-from gasp.cli.client import client_command
 from gasp.cli.context import App
-from gasp.cli.db import db_group
-from gasp.cli.delete import delete_command
-from gasp.cli.demo import demo_command
-from gasp.cli.enqueue import enqueue_command
-from gasp.cli.errors import errors_command
-from gasp.cli.labels import labels_group
-from gasp.cli.logs import logs_command
-from gasp.cli.requests import exactly_command, requests_group
-from gasp.cli.retry import retry_command
-from gasp.cli.run_job import run_job_command
-from gasp.cli.runs import runs_group
-from gasp.cli.stats import stats_command
-from gasp.cli.submit import submit_group
-from gasp.cli.summary import summary_command
-from gasp.cli.unlock import unlock_command
-from gasp.cli.usage import usage_command
-from gasp.cli.validate import validate_command
 from gasp.errors import GaspError
 
 EXIT_BAD_INPUT = 2
 
+# Each command's module, imported only when that command runs (or help lists them all):
+# a worker's ``gasp run-job`` or a one-line ``gasp exactly`` should not pay for importing
+# the client, the storage drivers and every other command first.
+COMMANDS: dict[str, str] = {
+    "db": "gasp.cli.db:db_group",
+    "catalog": "gasp.cli.catalog:catalog_group",
+    "submit": "gasp.cli.submit:submit_group",
+    "requests": "gasp.cli.requests:requests_group",
+    "exactly": "gasp.cli.requests:exactly_command",
+    "client": "gasp.cli.client:client_command",
+    "logs": "gasp.cli.logs:logs_command",
+    "demo": "gasp.cli.demo:demo_command",
+    "run-job": "gasp.cli.run_job:run_job_command",
+    "enqueue": "gasp.cli.enqueue:enqueue_command",
+    "calib": "gasp.cli.calib:calib_group",
+    "runs": "gasp.cli.runs:runs_group",
+    "summary": "gasp.cli.summary:summary_command",
+    "errors": "gasp.cli.errors:errors_command",
+    "stats": "gasp.cli.stats:stats_command",
+    "retry": "gasp.cli.retry:retry_command",
+    "cancel": "gasp.cli.cancel:cancel_command",
+    "unlock": "gasp.cli.unlock:unlock_command",
+    "labels": "gasp.cli.labels:labels_group",
+    "delete": "gasp.cli.delete:delete_command",
+    "validate": "gasp.cli.validate:validate_command",
+    "usage": "gasp.cli.usage:usage_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported by name when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        known = super().get_command(ctx, cmd_name)
+        if known is not None or cmd_name not in COMMANDS:
+            return known
+        module_name, attribute = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command) and command.name == cmd_name
+        self.add_command(command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",
@@ -56,33 +81,6 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     app = App(config_path=config_path, debug=debug)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-for command in (
-    db_group,
-    catalog_group,
-    submit_group,
-    requests_group,
-    exactly_command,
-    client_command,
-    logs_command,
-    demo_command,
-    run_job_command,
-    enqueue_command,
-    calib_group,
-    runs_group,
-    retry_command,
-    cancel_command,
-    unlock_command,
-    summary_command,
-    errors_command,
-    stats_command,
-    labels_group,
-    delete_command,
-    validate_command,
-    usage_command,
-):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
