@@ -24,6 +24,25 @@ if TYPE_CHECKING:
     from tests.services.xrootd_server import XRootDServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Tests of one service run in one pytest-xdist worker (``--dist loadgroup``), so that each
+# service starts once per run rather than once per worker; the Slurm cluster in particular
+# is one node's daemons, and two clusters would share the machine's cgroups.
+SERVICE_GROUPS = {
+    "slurm_cluster": "slurm",
+    "xrootd_server": "xrootd",
+    "postgres_server": "postgres",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, group in SERVICE_GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
 BACKENDS = ("embedded", "couchdb")
 
 
