@@ -14,6 +14,7 @@ reason; it stops nothing else.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from gasp.crashpoints import crashpoint
 from gasp.model.clock import utc_now
 from gasp.storage.transfer import delete
 
-CRASH_AFTER_FILE = "delete-file-removed"  # after each file's outcome is logged
+CRASH_AFTER_FILE = "delete-file-removed"  # in the worker, after a file's outcome is logged
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,12 @@ class RemovalLog:
     def __init__(self, handle: TextIO, path: Path) -> None:
         self.handle = handle
         self.path = path
+        self._lock = threading.Lock()  # the removal threads write it
 
     def write(self, removal: Removal) -> None:
-        self.handle.write(removal.line(utc_now()) + "\n")
-        self.handle.flush()
+        with self._lock:
+            self.handle.write(removal.line(utc_now()) + "\n")
+            self.handle.flush()
 
 
 @contextmanager
@@ -73,15 +76,22 @@ def remove_one(url: str) -> Removal:
         return Removal(url, "failed", str(exc) or type(exc).__name__)
 
 
+def _remove_and_log(url: str, log: RemovalLog) -> Removal:
+    """One file removed and its line written by the same thread, back to back, so the log
+    lags the storage by at most the files being removed at that moment."""
+    removal = remove_one(url)
+    log.write(removal)
+    crashpoint(CRASH_AFTER_FILE)
+    return removal
+
+
 def remove_files(pool: Executor, urls: Sequence[str], log: RemovalLog) -> dict[str, Removal]:
-    """Remove every URL through ``pool``; each outcome is logged as it comes."""
-    futures = [pool.submit(remove_one, url) for url in dict.fromkeys(urls)]
+    """Remove every URL through ``pool``; each outcome is logged as it happens."""
+    futures = [pool.submit(_remove_and_log, url, log) for url in dict.fromkeys(urls)]
     done: dict[str, Removal] = {}
     for future in as_completed(futures):
         removal = future.result()
-        log.write(removal)
         done[removal.url] = removal
-        crashpoint(CRASH_AFTER_FILE)
     return done
 
 
