@@ -27,7 +27,7 @@ from gasp.ops.delete import (
     plan_delete,
 )
 from gasp.ops.operator import operator_name
-from gasp.ops.removal import removal_log
+from gasp.ops.removal import check_log_path, removal_log
 from gasp.ops.selection import SelectionOptions, candidates
 from gasp.progress import progress
 
@@ -56,6 +56,7 @@ def delete_command(
 
     A file already missing counts as deleted. A file that cannot be deleted keeps its data
     document and pass (exit status 1): run the same command again to finish."""
+    path = check_log_path(log_path or default_log())
     db, chosen = resolve(app, selection, default_statuses=DEFAULT_STATUSES)
     check_statuses(chosen)
     console = Console()
@@ -79,7 +80,6 @@ def delete_command(
             abort=True,
             err=True,
         )
-    path = log_path or default_log()
     console.print(f"log: {path.resolve()}")
     by = operator_name(app.config.ops.operator)
     with removal_log(path) as log:

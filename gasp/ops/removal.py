@@ -14,6 +14,7 @@ reason; it stops nothing else.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, as_completed
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from gasp.crashpoints import crashpoint
+from gasp.errors import InputError
 from gasp.model.clock import utc_now
 from gasp.storage.transfer import delete
 
@@ -62,10 +64,26 @@ class RemovalLog:
 
 @contextmanager
 def removal_log(path: Path) -> Iterator[RemovalLog]:
-    """Open (append to) the log at ``path``: a rerun adds to the first run's lines."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Open (append to) the log at ``path``: a rerun adds to the first run's lines.
+
+    ``check_log_path`` has vouched for it before anything was deleted."""
     with path.open("a", encoding="utf-8") as handle:
         yield RemovalLog(handle, path)
+
+
+def check_log_path(path: Path) -> Path:
+    """The log's path if it can be written, else ``InputError`` naming it and why.
+
+    Checked before the plan is read, so that a log that cannot be opened stops the command
+    before it deletes anything (and without creating a file or a folder for it)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(f"--log {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise InputError(f"--log {path}: no folder {folder} to write it in")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"--log {path}: not writable")
+    return path
 
 
 def remove_one(url: str) -> Removal:
@@ -95,4 +113,12 @@ def remove_files(pool: Executor, urls: Sequence[str], log: RemovalLog) -> dict[s
     return done
 
 
-__all__ = ["CRASH_AFTER_FILE", "Removal", "RemovalLog", "removal_log", "remove_files", "remove_one"]
+__all__ = [
+    "CRASH_AFTER_FILE",
+    "Removal",
+    "RemovalLog",
+    "check_log_path",
+    "removal_log",
+    "remove_files",
+    "remove_one",
+]

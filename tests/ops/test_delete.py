@@ -183,3 +183,19 @@ def test_killed_delete_finishes_when_run_again(finished: Finished) -> None:
 
 def replica_paths_of(docs: list[dict[str, Any]]) -> list[str]:
     return [r["url"] for d in docs for f in d["files"] for r in f["replicas"]]
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_a_log_that_cannot_be_written_stops_delete_before_anything(finished: Finished) -> None:
+    campaign = finished.campaign
+    stored = files_below(campaign.folder / "se")
+    data_before = campaign.data_documents()
+    blocker = campaign.folder / "not-a-folder"
+    blocker.write_text("a file where the log's folder should be\n")
+    for bad in (blocker / "delete.log", campaign.folder / "se"):
+        done = campaign.gasp("delete", "--label", LABEL, "--yes", "--log", str(bad))
+        assert done.returncode == 2 and str(bad) in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert files_below(campaign.folder / "se") == stored
+    assert campaign.data_documents() == data_before
+    assert not (campaign.folder / "gasp-delete").exists()
