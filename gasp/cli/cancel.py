@@ -16,8 +16,8 @@ from gasp.ops.cancel import (
     requested_by_site,
 )
 from gasp.ops.operator import operator_name
-from gasp.ops.selection import SelectionOptions
 from gasp.passes.prerequisites import promote_dependants
+from gasp.passes.selection import SelectionOptions
 
 
 @click.command("cancel")

@@ -28,7 +28,7 @@ from gasp.ops.delete import (
 )
 from gasp.ops.operator import operator_name
 from gasp.ops.removal import check_log_path, removal_log
-from gasp.ops.selection import SelectionOptions, candidates
+from gasp.passes.selection import SelectionOptions, candidates
 from gasp.progress import progress
 
 

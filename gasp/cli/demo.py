@@ -47,8 +47,8 @@ from gasp.model.clock import utc_now
 from gasp.ops.errors import collect_errors
 from gasp.ops.operator import operator_name
 from gasp.ops.retry import retry_edit
-from gasp.ops.selection import Selection, SelectionOptions, make_selection
 from gasp.ops.summary import summarise
+from gasp.passes.selection import Selection, SelectionOptions, make_selection
 from gasp.store import Database
 from gasp.submit.production import submit_production
 

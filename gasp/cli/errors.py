@@ -13,7 +13,7 @@ from rich.text import Text
 from gasp.cli.context import App, pass_app
 from gasp.cli.selection import resolve, selection_options
 from gasp.ops.errors import DEFAULT_STATUSES, ErrorReport, collect_errors
-from gasp.ops.selection import SelectionOptions
+from gasp.passes.selection import SelectionOptions
 from gasp.progress import progress
 
 

@@ -14,7 +14,7 @@ from gasp.cli.selection import (
     selection_options,
 )
 from gasp.ops.labels import check_label, label_data_documents, label_edit
-from gasp.ops.selection import SelectionOptions, candidates
+from gasp.passes.selection import SelectionOptions, candidates
 from gasp.progress import progress
 
 

@@ -10,7 +10,7 @@ from gasp.cli.selection import change_options, operate, resolve, selection_optio
 from gasp.model.clock import utc_now
 from gasp.ops.operator import operator_name
 from gasp.ops.retry import DEFAULT_STATUSES, bring_back_dependants, retry_edit
-from gasp.ops.selection import SelectionOptions
+from gasp.passes.selection import SelectionOptions
 
 
 @click.command("retry")

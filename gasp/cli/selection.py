@@ -25,7 +25,7 @@ from gasp.cli.numbers import POSITIVE, RUN
 from gasp.errors import InputError
 from gasp.model.documents import Kind
 from gasp.ops.apply import Applied, OperatorEdit, edit_passes
-from gasp.ops.selection import (
+from gasp.passes.selection import (
     PassKey,
     Selection,
     SelectionOptions,

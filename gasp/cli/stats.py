@@ -13,8 +13,8 @@ from rich.table import Table
 from gasp.cli.context import App, pass_app
 from gasp.cli.selection import resolve, selection_options
 from gasp.errors import InputError
-from gasp.ops.selection import SelectionOptions
 from gasp.ops.stats import DEFAULT_STATUSES, Figures, Stats, collect_stats
+from gasp.passes.selection import SelectionOptions
 from gasp.progress import progress
 
 

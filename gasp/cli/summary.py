@@ -11,8 +11,8 @@ from rich.table import Table
 
 from gasp.cli.context import App, pass_app
 from gasp.cli.selection import resolve, selection_options
-from gasp.ops.selection import SelectionOptions
 from gasp.ops.summary import SUMMARY_BY, Summary, SummaryBy, summarise
+from gasp.passes.selection import SelectionOptions
 
 
 @click.command("summary")

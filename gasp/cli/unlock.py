@@ -10,9 +10,9 @@ from gasp.cli.selection import change_options, operate, resolve, selection_optio
 from gasp.model.clock import utc_now
 from gasp.ops.cancel import HELD, canceled_now
 from gasp.ops.operator import operator_name
-from gasp.ops.selection import SelectionOptions
 from gasp.ops.unlock import check_site, held_by, unlock_edit
 from gasp.passes.prerequisites import promote_dependants
+from gasp.passes.selection import SelectionOptions
 
 
 @click.command("unlock")

@@ -21,8 +21,8 @@ from gasp.errors import InputError
 from gasp.ops.checks import DEFAULT_STREAMS, Finding
 from gasp.ops.dark import DarkFile, check_quarantine_folder, quarantine
 from gasp.ops.lost import fix_catalogue
-from gasp.ops.selection import SelectionOptions, make_selection
 from gasp.ops.validate import Validation, validate_all, validate_element, validate_selection
+from gasp.passes.selection import SelectionOptions, make_selection
 from gasp.progress import progress
 from gasp.storage.element import StorageElement
 from gasp.store import Database

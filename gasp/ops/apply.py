@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from gasp.model.documents import JobDocument, PassDocument, PassStateName
 from gasp.ops.pages import PAGE_JOBS, SelectedJob, by_job, job_pages
-from gasp.ops.selection import PassKey, Selection
+from gasp.passes.selection import PassKey, Selection
 from gasp.passes.update import PassEdit, find_pass, update_passes
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database

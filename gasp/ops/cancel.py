@@ -25,8 +25,8 @@ from collections import Counter
 
 from gasp.model.documents import JobDocument, PassDocument, PassStateName
 from gasp.ops.apply import Applied, OperatorEdit
-from gasp.ops.selection import PassKey
 from gasp.passes.cancel import can_cancel, cancel_pass
+from gasp.passes.selection import PassKey
 
 DEFAULT_STATUSES: tuple[PassStateName, ...] = (
     "new",

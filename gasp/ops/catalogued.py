@@ -10,7 +10,7 @@ size and adler32 the file must have), in one of two ways:
   file found there must be to be catalogued, not dark);
 * **by selection** (``selected_passes`` then ``replicas_of_passes``): the passes the shared
   selection options mean (views only), then their data documents by id, a page at a time
-  (``gasp.ops.outputs``): a pass has at most one document per data type, so its ids are
+  (``gasp.passes.outputs``): a pass has at most one document per data type, so its ids are
   known without asking.
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gasp.model.documents import DataDocument, ReplicaStatus
-from gasp.ops.outputs import last_pass, pages, read_data_documents, read_passes
-from gasp.ops.selection import PassKey, Selection, candidates
+from gasp.passes.outputs import last_pass, pages, read_data_documents, read_passes
+from gasp.passes.selection import PassKey, Selection, candidates
 from gasp.progress_protocol import Advance
 from gasp.store import Database, ViewRow
 

@@ -1,6 +1,6 @@
 """``gasp delete``: selected passes' outputs off storage, their catalogue gone, passes ``deleted``.
 
-For each page of passes (``gasp.ops.outputs``), in this order:
+For each page of passes (``gasp.passes.outputs``), in this order:
 
 1. every replica of every file their data documents list is removed from its storage
    element, concurrently (``gasp.ops.removal``); a file already missing counts as removed;
@@ -37,10 +37,10 @@ from gasp.errors import InputError
 from gasp.model.documents import DataDocument, JobDocument, PassDocument, PassStateName
 from gasp.model.transitions import move_pass
 from gasp.ops.apply import Applied, OperatorEdit, edit_passes
-from gasp.ops.outputs import data_key, last_pass, pages, read_data_documents, read_passes
 from gasp.ops.removal import Removal, RemovalLog, remove_files
-from gasp.ops.selection import PassKey, Selection
+from gasp.passes.outputs import data_key, last_pass, pages, read_data_documents, read_passes
 from gasp.passes.prerequisites import promote_dependants
+from gasp.passes.selection import PassKey, Selection
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database, Document
 

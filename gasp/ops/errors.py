@@ -23,7 +23,7 @@ from gasp.model.ids import job_id
 from gasp.model.naming import pass_of_log
 from gasp.ops.error_text import normalise
 from gasp.ops.pages import job_pages
-from gasp.ops.selection import PassKey, Selection, candidates
+from gasp.passes.selection import PassKey, Selection, candidates
 from gasp.passes.update import find_pass
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database

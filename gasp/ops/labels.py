@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from gasp.errors import InputError
 from gasp.model.documents import DataDocument, JobDocument, PassDocument, stored
 from gasp.ops.apply import OperatorEdit
-from gasp.ops.outputs import data_key, pages, read_data_documents, read_passes
-from gasp.ops.selection import PassKey
+from gasp.passes.outputs import data_key, pages, read_data_documents, read_passes
+from gasp.passes.selection import PassKey
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database
 from gasp.values import check_name

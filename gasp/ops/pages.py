@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from gasp.model.documents import JobDocument
 from gasp.model.ids import job_id
-from gasp.ops.selection import PassKey
+from gasp.passes.selection import PassKey
 from gasp.passes.update import read_jobs
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database

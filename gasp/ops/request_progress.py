@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gasp.model.documents import RequestStatus
-from gasp.ops.selection import PASS_STATES
+from gasp.passes.selection import PASS_STATES
 from gasp.store import Database
 
 UNFINISHED = frozenset({"new", "waiting", "submitted", "running"})

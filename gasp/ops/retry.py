@@ -20,8 +20,8 @@ from gasp.model.documents import JobDocument, PassDocument, PassStateName
 from gasp.model.naming import pass_of_log
 from gasp.model.transitions import requeue
 from gasp.ops.apply import OperatorEdit
-from gasp.ops.selection import PassKey
 from gasp.passes.prerequisites import promote_dependants
+from gasp.passes.selection import PassKey
 from gasp.store import Database
 
 DEFAULT_STATUSES: tuple[PassStateName, ...] = ("failed",)

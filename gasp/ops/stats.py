@@ -21,7 +21,7 @@ from typing import TypedDict
 
 from gasp.model.documents import DataDocument, JobDocument, PassStateName, data_document
 from gasp.ops.pages import PAGE_JOBS, job_pages
-from gasp.ops.selection import PassKey, Selection, candidates
+from gasp.passes.selection import PassKey, Selection, candidates
 from gasp.passes.update import find_pass
 from gasp.progress_protocol import Progress, silent
 from gasp.store import Database

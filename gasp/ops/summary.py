@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple, TypedDict
 
 from gasp.errors import InputError
 from gasp.model.ids import request_id
-from gasp.ops.selection import PASS_STATES, PassRow, Selection, candidates
+from gasp.passes.selection import PASS_STATES, PassRow, Selection, candidates
 from gasp.store import Database
 
 SummaryBy = Literal["module", "run"]

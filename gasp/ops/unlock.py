@@ -23,8 +23,8 @@ from gasp.model.documents import JobDocument, PassDocument
 from gasp.model.transitions import requeue
 from gasp.ops.apply import OperatorEdit
 from gasp.ops.cancel import HELD
-from gasp.ops.selection import PassKey, Selection, candidates
 from gasp.passes.cancel import cancel_pass
+from gasp.passes.selection import PassKey, Selection, candidates
 from gasp.store import Database
 from gasp.values import check_name
 

@@ -34,7 +34,7 @@ from gasp.ops.catalogued import (
 )
 from gasp.ops.checks import DEFAULT_STREAMS, Checks, Finding, check_replicas
 from gasp.ops.dark import DarkFile, DarkScan, find_dark
-from gasp.ops.selection import Selection
+from gasp.passes.selection import Selection
 from gasp.progress_protocol import Progress, silent
 from gasp.storage.element import StorageElement
 from gasp.store import Database

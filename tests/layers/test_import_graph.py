@@ -43,7 +43,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "gasp.runner": frozenset({"gasp.storage"}),
     "gasp.runs": frozenset({"gasp.model", "gasp.storage", "gasp.store"}),
     "gasp.turn": frozenset({"gasp.store", "gasp.model.clock"}),
-    "gasp.grab": frozenset({"gasp.config", "gasp.storage", "gasp.store"}),
+    "gasp.grab": frozenset(
+        {"gasp.model", "gasp.passes", "gasp.config", "gasp.storage", "gasp.store"}
+    ),
     "gasp.submit": frozenset(
         {
             "gasp.model",

@@ -10,7 +10,7 @@ from gasp.model.job import add_labels, new_job_document, new_pass
 from gasp.ops.error_text import normalise
 from gasp.ops.errors import collect_errors
 from gasp.ops.pages import PAGE_JOBS
-from gasp.ops.selection import SelectionOptions, make_selection
+from gasp.passes.selection import SelectionOptions, make_selection
 from tests.campaign import Campaign
 from tests.ops.conftest import LABEL, Finished
 from tests.ops.test_summary import Watched

@@ -6,7 +6,7 @@ from gasp.model.documents import stored
 from gasp.model.job import new_job_document, new_pass
 from gasp.ops.apply import edit_passes
 from gasp.ops.retry import bring_back_dependants, retry_edit
-from gasp.ops.selection import SelectionOptions, candidates, make_selection
+from gasp.passes.selection import SelectionOptions, candidates, make_selection
 from gasp.store import Database
 from gasp.store.design import push_design_documents
 from gasp.views import design_documents

@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from gasp.ops.selection import Selection, SelectionOptions, make_selection
 from gasp.ops.summary import Summary, SummaryBy, summarise
+from gasp.passes.selection import Selection, SelectionOptions, make_selection
 from gasp.store import BulkResult, ChangesPage, Database, DatabaseInfo, ViewQuery, ViewRow
 from gasp.store.protocol import Document, Seq
 from tests.campaign import Campaign

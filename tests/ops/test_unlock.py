@@ -7,7 +7,7 @@ from gasp.client.finalize import finalize
 from gasp.client.launch import launch
 from gasp.ops.apply import edit_passes
 from gasp.ops.cancel import cancel_edit
-from gasp.ops.selection import Selection
+from gasp.passes.selection import Selection
 from tests.campaign import Campaign
 
 OPERATOR = {"GASP_OPERATOR": "shifter@control-room"}

@@ -21,7 +21,7 @@ from gasp.model.documents import (
     data_document,
 )
 from gasp.model.ids import data_id, job_id
-from gasp.ops.selection import PassKey
+from gasp.passes.selection import PassKey
 from gasp.passes.update import find_pass, read_jobs
 from gasp.store import Database
 
