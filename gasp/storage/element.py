@@ -17,6 +17,7 @@ from typing import Protocol
 
 from gasp.storage import transfer
 from gasp.storage.access import access_for
+from gasp.storage.fetch import ByteCounter, ignore_bytes
 from gasp.storage.transfer import Downloaded, StoredFile
 
 
@@ -75,10 +76,20 @@ class StorageElement:
         return transfer.verify(url, size, adler32)
 
     def download(
-        self, url: str, dest: str | Path, size: int | None = None, adler32: str | None = None
+        self,
+        url: str,
+        dest: str | Path,
+        size: int | None = None,
+        adler32: str | None = None,
+        on_bytes: ByteCounter = ignore_bytes,
     ) -> Downloaded:
         """A verified local copy of ``url`` at ``dest`` (resuming a partial one)."""
-        return transfer.download(url, dest, size, adler32)
+        return transfer.download(url, dest, size, adler32, on_bytes)
+
+    def copy_in(self, source_url: str, lfn: str, size: int, adler32: str) -> StoredFile:
+        """Store the file at ``source_url`` (on another element) under ``lfn`` here,
+        checked against ``size`` and ``adler32`` on the way and once written."""
+        return transfer.copy(source_url, self.url_for(lfn), size, adler32)
 
     def delete(self, url: str) -> bool:
         """Remove the file at ``url``; False if it was already gone."""
@@ -93,6 +104,11 @@ class StorageElement:
         names known not to be catalogued. Returns the URLs removed.
         """
         return transfer.discard(self.url_for(lfn))
+
+    def discard_temporary(self, lfn: str) -> list[str]:
+        """Remove what unfinished copies to ``lfn`` left here, and only that: the file
+        under the final name, complete and verified if present, stays."""
+        return transfer.discard(self.url_for(lfn), temporary_only=True)
 
     def walk(self, prefix: str = "", include_temporary: bool = False) -> Iterator[tuple[str, int]]:
         """(url, size) of the files below a logical folder (``""``: the whole element)."""

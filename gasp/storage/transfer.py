@@ -20,15 +20,15 @@ element; ``StorageElement`` adds logical file names on top.
 from __future__ import annotations
 
 import contextlib
-import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from gasp.storage.access import FileAccess, access_for, link_into_place
-from gasp.storage.adler32 import Adler32, copy_with_adler32, file_adler32, stream_adler32
+from gasp.storage.adler32 import copy_with_adler32, file_adler32, stream_adler32
 from gasp.storage.errors import (
     ChecksumMismatch,
     MissingReplica,
@@ -36,6 +36,7 @@ from gasp.storage.errors import (
     StorageError,
     TransferError,
 )
+from gasp.storage.fetch import ByteCounter, ignore_bytes
 
 PART_MARK = ".part"  # temporary names: ".<name>.part-<random>" (upload), ".<name>.part" (download)
 
@@ -58,6 +59,7 @@ class Downloaded:
     adler32: str
     resumed_from: int = 0
     already_present: bool = False
+    fetched: int = 0  # bytes that came from the source this time
 
 
 def is_temporary(name: str) -> bool:
@@ -124,8 +126,9 @@ def delete(url: str) -> bool:
         return access.remove(path)
 
 
-def discard(url: str) -> list[str]:
-    """Remove what unfinished uploads to ``url`` left: the file and its temporary copies.
+def discard(url: str, temporary_only: bool = False) -> list[str]:
+    """Remove what unfinished uploads to ``url`` left: the file and its temporary copies
+    (only the temporary copies with ``temporary_only``).
 
     For a job that ended without a report: its outputs may be under their final names
     (killed after one upload, before the report) or half-written. Only call this for a
@@ -135,7 +138,7 @@ def discard(url: str) -> list[str]:
     folder, name = posixpath.split(final)
     removed = []
     with translated(url, "discard"):
-        candidates = [final] + [
+        candidates = ([] if temporary_only else [final]) + [
             path
             for path, _ in access.walk(folder)
             if posixpath.dirname(path) == folder
@@ -163,20 +166,69 @@ def upload(local_path: str | Path, url: str, expected: str | None = None) -> Sto
     the catalogue's): the bytes that went out must have it, else ``ChecksumMismatch`` and
     nothing is published. Either way the server's copy must match what went out.
     """
+
+    def local_file() -> tuple[int, str]:
+        size, adler32 = file_adler32(local_path)
+        _check_expected(url, size, adler32, expected)
+        return size, adler32
+
+    def check_sent(size: int, adler32: str) -> None:
+        _check_expected(url, size, adler32, expected)
+
+    return _store(lambda: open(local_path, "rb"), url, local_file, check_sent)
+
+
+def copy(source_url: str, url: str, size: int, adler32: str) -> StoredFile:
+    """Copy a stored file to ``url`` (another storage element), through this process.
+
+    The bytes read from ``source_url`` must be ``size`` bytes with ``adler32`` (the
+    catalogue's), else ``ChecksumMismatch`` naming the source and nothing is published;
+    the written copy is then checked and published as an upload's is. A file already at
+    ``url`` with that size and adler32 is accepted as the copy (a rerun after a kill).
+    """
+    source, source_path = access_for(source_url)
+
+    def check_sent(sent_size: int, sent_adler32: str) -> None:
+        if (sent_size, sent_adler32) != (size, adler32):
+            raise ChecksumMismatch(
+                source_url,
+                expected_size=size,
+                actual_size=sent_size,
+                expected_adler32=adler32,
+                actual_adler32=sent_adler32,
+            )
+
+    with translated(source_url, "copy"):
+        return _store(
+            lambda: source.open_read(source_path), url, lambda: (size, adler32), check_sent
+        )
+
+
+def _store(
+    open_source: Callable[[], BinaryIO],
+    url: str,
+    identity: Callable[[], tuple[int, str]],
+    check_sent: Callable[[int, str], None],
+) -> StoredFile:
+    """Write what ``open_source`` reads to ``url`` through a temporary name, checksummed.
+
+    ``identity`` gives the size and adler32 the source has, asked only when a file is
+    already under the final name (the same file is accepted, a different one is a
+    ``ReplicaConflict``); ``check_sent`` judges the bytes that went out.
+    """
     access, final = access_for(url)
     folder, name = posixpath.split(final)
     with translated(url, "upload"):
         if access.size(final) is not None:
-            size, adler32 = file_adler32(local_path)
-            _check_expected(url, size, adler32, expected)
+            size, adler32 = identity()
             return _same_file_or_conflict(access, final, url, size, adler32)
         access.makedirs(folder)
         temp = posixpath.join(folder, f".{name}{PART_MARK}-{secrets.token_hex(6)}")
         try:
-            with open(local_path, "rb") as source, access.open_write(temp) as target:
+            with open_source() as source, access.open_write(temp) as target:
                 running = copy_with_adler32(source, target)
             size, adler32 = running.size, running.hexdigest()
-            _check_expected(url, size, adler32, expected)
+            check_sent(size, adler32)
             _check_copy(access, temp, url, size, adler32)
             try:
                 access.publish(temp, final)
@@ -244,13 +296,18 @@ def _remove_quietly(access: FileAccess, temp: str) -> None:
 
 
 def download(
-    url: str, dest: str | Path, size: int | None = None, adler32: str | None = None
+    url: str,
+    dest: str | Path,
+    size: int | None = None,
+    adler32: str | None = None,
+    on_bytes: ByteCounter = ignore_bytes,
 ) -> Downloaded:
     """Copy ``url`` to the local file ``dest``, verified, resuming a partial copy.
 
     With ``size``/``adler32`` given the copy must match them; without, it is taken as the
     source is and its checksum reported. A ``dest`` already there is accepted only if it
     matches; otherwise ``ReplicaConflict`` (a local file is never silently replaced).
+    ``on_bytes`` is told of the bytes as they arrive (progress bars).
     """
     dest = Path(dest)
     access, path = access_for(url)
@@ -263,47 +320,17 @@ def download(
         if size is not None and remote_size != size:
             raise ChecksumMismatch(url, expected_size=size, actual_size=remote_size)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.parent / f".{dest.name}{PART_MARK}"
-        running, resumed_from = _copy_to_partial(access, path, partial, remote_size)
-        if resumed_from and not _matches(running, remote_size, adler32):
-            # The prefix on disk is not what the source holds: copy again from the start.
-            partial.unlink()
-            running, resumed_from = _copy_to_partial(access, path, partial, remote_size)
-        if not _matches(running, remote_size, adler32):
-            partial.unlink(missing_ok=True)
-            raise ChecksumMismatch(
-                url,
-                expected_size=remote_size,
-                actual_size=running.size,
-                expected_adler32=adler32,
-                actual_adler32=running.hexdigest(),
-            )
+        partial = partial_path(dest)
+        fetched = access.fetch(path, partial, remote_size, adler32, on_bytes)
         link_into_place(str(partial), str(dest))
-    return Downloaded(dest, running.size, running.hexdigest(), resumed_from)
+    return Downloaded(
+        dest, remote_size, fetched.adler32, fetched.resumed_from, False, fetched.fetched
+    )
 
 
-def _matches(running: Adler32, size: int, adler32: str | None) -> bool:
-    return running.size == size and (adler32 is None or running.hexdigest() == adler32)
-
-
-def _copy_to_partial(
-    access: FileAccess, path: str, partial: Path, remote_size: int
-) -> tuple[Adler32, int]:
-    """Fill ``partial`` from the source, continuing from what it already holds."""
-    running = Adler32()
-    offset = partial.stat().st_size if partial.exists() else 0
-    if offset > remote_size:
-        partial.unlink()
-        offset = 0
-    if offset:
-        with open(partial, "rb") as prefix:
-            while chunk := prefix.read(4 * 1024 * 1024):
-                running.update(chunk)
-    with open(partial, "ab") as target, access.open_read(path, offset) as source:
-        copy_with_adler32(source, target, running)
-        target.flush()
-        os.fsync(target.fileno())
-    return running, offset
+def partial_path(dest: Path) -> Path:
+    """Where a download to ``dest`` keeps its bytes until they are verified."""
+    return dest.parent / f".{dest.name}{PART_MARK}"
 
 
 def _present_download(dest: Path, size: int | None, adler32: str | None) -> Downloaded:
@@ -323,10 +350,12 @@ __all__ = [
     "Downloaded",
     "StoredFile",
     "checksum",
+    "copy",
     "delete",
     "discard",
     "download",
     "is_temporary",
+    "partial_path",
     "stat",
     "upload",
     "verify",

@@ -21,6 +21,20 @@ element needs go to the XRootD client (the ``xrootd`` package, which fsspec-xroo
   disappears (killed, connection lost) before closing it, once its ``ofs.persist`` hold
   time has passed (ten minutes unless the site set another).
 
+* **downloads**: the client's copy engine (``CopyProcess``, what ``xrdcp`` runs) reads
+  several chunks of a file at once in C++ threads, continues a partial file
+  (``cont``), and checks the whole copy's adler32 against the catalogue's value given to
+  it beforehand (``checksumpreset``, checksum mode ``target``: every byte of the local
+  copy is hashed). Measured on the test server against reading through fsspec with
+  adler32 on the fly (a 500 MB file, best of two): 0.63 s against 1.05 s, and 0.78 s for
+  a plain ``xrdcp`` without any checksum; ``bench/grab.py`` has the figures for many files.
+* **failing fast**: the client retries a refused connection five times over two-minute
+  windows (a dead source cost 480 s here before a download gave up). gasp tells it to
+  give up after one attempt and wait at most ``CONNECT_WINDOW_S`` for a connection, so a
+  dead replica fails in seconds and the next one is tried; the per-request timeout
+  (``TIMEOUT_S``) still bounds a slow transfer. A site's own ``XRD_CONNECTIONRETRY`` and
+  ``XRD_CONNECTIONWINDOW`` are respected.
+
 XRootD's rename replaces an existing target, so ``publish`` checks first; the short gap
 between check and rename is the one place two writers of the same name could race, and
 the job claims (one live attempt per pass) keep that from happening in gasp.
@@ -29,18 +43,43 @@ the job claims (one live attempt per pass) keep that from happening in gasp.
 from __future__ import annotations
 
 import errno
+import os
 import posixpath
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from gasp.storage.access import XROOTD_TIMEOUT_S as TIMEOUT_S
 from gasp.storage.access import FileAccess
-from gasp.storage.adler32 import format_adler32
+from gasp.storage.adler32 import file_adler32, format_adler32
+from gasp.storage.errors import ChecksumMismatch
+from gasp.storage.fetch import ByteCounter, Fetched, partial_offset
 
 KXR_NOT_FOUND = 3011  # the XRootD protocol's error number for a missing file
 WRITES_IN_FLIGHT = 4  # chunks sent and not yet acknowledged (xrdcp's default is 4 too)
+ERR_CHECKSUM = 305  # the client's status code for a copy whose checksum did not match
+CONNECT_WINDOW_S = 5  # longest wait for a connection to be established
+CLIENT_SETTINGS = {"ConnectionRetry": 1, "ConnectionWindow": CONNECT_WINDOW_S}
+COPY_CHUNK = 8 * 1024 * 1024  # bytes a copy asks for at a time (xrdcp's default)
+COPY_CHUNKS_IN_FLIGHT = 4  # chunks of one file read at once (xrdcp's default)
+
+_configured = threading.Lock()
+_settings_applied: list[bool] = []
+
+
+def configure_client() -> None:
+    """Apply ``CLIENT_SETTINGS`` once per process, unless the site set them itself."""
+    with _configured:
+        if _settings_applied:
+            return
+        from XRootD import client
+
+        for name, value in CLIENT_SETTINGS.items():
+            if f"XRD_{name.upper()}" not in os.environ:
+                client.EnvPutInt(name, value)
+        _settings_applied.append(True)
 
 
 class XRootDAccess(FileAccess):
@@ -50,6 +89,58 @@ class XRootDAccess(FileAccess):
         from XRootD import client
 
         return client.FileSystem(f"root://{self.fs.hostid}")
+
+    def fetch(
+        self, path: str, partial: Path, size: int, adler32: str | None, on_bytes: ByteCounter
+    ) -> Fetched:
+        resumed_from = partial_offset(partial, size)
+        status, fetched = self._copy(path, partial, adler32, resumed_from, on_bytes)
+        if resumed_from and status.code == ERR_CHECKSUM:
+            partial.unlink()  # the prefix on disk is not the source's: start from byte 0
+            resumed_from = 0
+            status, more = self._copy(path, partial, adler32, 0, on_bytes)
+            fetched += more
+        if status.code == ERR_CHECKSUM or (status.ok and partial.stat().st_size != size):
+            actual = partial.stat().st_size if partial.exists() else 0
+            partial.unlink(missing_ok=True)
+            raise ChecksumMismatch(
+                self.url(path),
+                expected_size=size,
+                actual_size=size if status.code == ERR_CHECKSUM else actual,
+                expected_adler32=adler32,
+                actual_adler32=status.target_adler32,
+            )
+        if not status.ok:
+            raise OSError(f"copy {path}: {status.message}")
+        value = adler32 if adler32 is not None else file_adler32(partial)[1]
+        return Fetched(value, resumed_from, fetched)
+
+    def _copy(
+        self, path: str, partial: Path, adler32: str | None, offset: int, on_bytes: ByteCounter
+    ) -> tuple[CopyStatus, int]:
+        """One run of the copy engine into ``partial`` (continued from ``offset`` if > 0)."""
+        from XRootD import client
+
+        process = client.CopyProcess()
+        checks = (
+            {"checksummode": "target", "checksumtype": "adler32", "checksumpreset": adler32}
+            if adler32 is not None
+            else {}
+        )
+        process.add_job(
+            self.url(path),
+            str(partial),
+            force=not offset,
+            cont=bool(offset),
+            chunksize=COPY_CHUNK,
+            parallelchunks=COPY_CHUNKS_IN_FLIGHT,
+            inittimeout=TIMEOUT_S,
+            **checks,
+        )
+        progress = _Progress(on_bytes)
+        process.prepare()
+        _status, results = process.run(progress)
+        return CopyStatus.of(results[0] if results else {}), progress.seen
 
     def size(self, path: str) -> int | None:
         from XRootD.client.flags import StatInfoFlags
@@ -118,6 +209,54 @@ class XRootDAccess(FileAccess):
         if self._client().stat(folder, timeout=TIMEOUT_S)[0].errno == KXR_NOT_FOUND:
             return  # fsspec-xrootd reports a missing folder as an error, not as empty
         yield from super().walk(folder)
+
+
+class CopyStatus:
+    """What one copy job ended with: ok, the client's status code, its message, and the
+    adler32 it computed for the copy (when it computed one)."""
+
+    def __init__(self, ok: bool, code: int, message: str, target_adler32: str | None) -> None:
+        self.ok = ok
+        self.code = code
+        self.message = message
+        self.target_adler32 = target_adler32
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> CopyStatus:
+        status = result.get("status")
+        if status is None:
+            return cls(False, 0, "the copy engine reported nothing", None)
+        target = str(result.get("targetCheckSum") or "")
+        algorithm, _, value = target.partition(":")
+        computed = None
+        if algorithm == "adler32" and value:
+            try:
+                computed = format_adler32(int(value, 16))
+            except ValueError:
+                computed = None
+        return cls(bool(status.ok), int(status.code), status.message.strip(), computed)
+
+
+class _Progress:
+    """The copy engine's progress handler: passes on how many more bytes arrived."""
+
+    def __init__(self, on_bytes: ByteCounter) -> None:
+        self.on_bytes = on_bytes
+        self.seen = 0
+
+    def begin(self, job: int, total: int, source: Any, target: Any) -> None:
+        pass
+
+    def update(self, job: int, processed: int, total: int) -> None:
+        if processed > self.seen:
+            self.on_bytes(processed - self.seen)
+            self.seen = processed
+
+    def end(self, job: int, results: Any) -> None:
+        pass
+
+    def should_cancel(self, job: int) -> bool:
+        return False
 
 
 class PipelinedWriter:
@@ -190,4 +329,10 @@ def parse_checksum_reply(response: bytes | str) -> str | None:
         return None
 
 
-__all__ = ["PipelinedWriter", "XRootDAccess", "parse_checksum_reply"]
+__all__ = [
+    "CopyStatus",
+    "PipelinedWriter",
+    "XRootDAccess",
+    "configure_client",
+    "parse_checksum_reply",
+]
