@@ -44,6 +44,7 @@ from bench.campaign import prepare_production
 from gasp.catalog.scan import make_production_catalogue
 from gasp.catalog.stored import upload_catalogue
 from gasp.cli import main as gasp_main
+from gasp.model.clock import utc_now
 from gasp.model.data import file_entry, new_data_document
 from gasp.model.ids import data_id
 from gasp.model.naming import file_name, logical_path
@@ -208,6 +209,7 @@ def complete_with_a_file(se: Path) -> Callable[[dict[str, Any]], list[dict[str, 
                     events=1,
                     se="se",
                     url=path.as_uri(),
+                    at=utc_now(),
                 )
             )
             out.append(dict(data_doc))

@@ -10,12 +10,22 @@ domain functions, which never import this module (nor rich) themselves.
 from __future__ import annotations
 
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.filesize import decimal
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from gasp.progress_protocol import Advance, silent
 
@@ -54,4 +64,72 @@ def progress(description: str, total: int) -> Iterator[Advance]:
     yield advance
 
 
-__all__ = ["progress"]
+class TransferShown:
+    """What a transfer's display is told: bytes as they arrive, files as they end.
+
+    Both may be called from many threads at once.
+    """
+
+    def __init__(self, on_bytes: Callable[[int], None], on_file: Callable[[], None]) -> None:
+        self.bytes = on_bytes
+        self.file = on_file
+
+
+@contextmanager
+def transfer_progress(description: str, files: int, total_bytes: int) -> Iterator[TransferShown]:
+    """Files, bytes, rate and time left of many transfers: a rich bar on a terminal, a
+    plain line at most every five seconds (and at the end) otherwise."""
+    if sys.stderr.isatty():
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[files]}"),
+            console=Console(stderr=True),
+        ) as bar:
+            task = bar.add_task(description, total=total_bytes, files=f"0/{files} files")
+            done_files = 0
+            lock = threading.Lock()
+
+            def file_done() -> None:
+                nonlocal done_files
+                with lock:
+                    done_files += 1
+                    bar.update(task, files=f"{done_files}/{files} files")
+
+            yield TransferShown(lambda n: bar.advance(task, n), file_done)
+        return
+    lock = threading.Lock()
+    started = last = time.monotonic()
+    state = {"bytes": 0, "files": 0}
+
+    def line() -> None:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        rate = state["bytes"] / elapsed
+        left = max(total_bytes - state["bytes"], 0) / rate if rate else 0.0
+        print(
+            f"{description}: {state['files']}/{files} files, {decimal(state['bytes'])} of "
+            f"{decimal(total_bytes)}, {decimal(int(rate))}/s, about {left:.0f} s left",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def add_bytes(count: int) -> None:
+        nonlocal last
+        with lock:
+            state["bytes"] += count
+            if time.monotonic() - last > 5:
+                last = time.monotonic()
+                line()
+
+    def count_file() -> None:
+        with lock:
+            state["files"] += 1
+
+    yield TransferShown(add_bytes, count_file)
+    line()
+
+
+__all__ = ["TransferShown", "progress", "transfer_progress"]

@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "delete": "gasp.cli.delete:delete_command",
     "validate": "gasp.cli.validate:validate_command",
     "usage": "gasp.cli.usage:usage_command",
+    "grab": "gasp.cli.grab:grab_command",
 }
 
 

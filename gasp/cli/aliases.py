@@ -2,7 +2,7 @@
 
 The original system was a set of scripts (``production_submit.py``, ``gasp_client.py``,
 ``enqueue_command.py``, ``retry_failed``, ``cancel_jobs``, ``unlock_jobs``,
-``production_summary``). Years of shift notes, cron tables and fingers use those names,
+``production_summary``, ``grabber``). Years of shift notes, cron tables and fingers use those names,
 so each is installed as a console script that runs the ``gasp`` command it became,
 with the positional argument the old script took where one makes sense:
 
@@ -16,6 +16,7 @@ old name                 runs                          positional argument
 ``cancel_jobs``          ``gasp cancel``               an ``.exactly`` list (``--exactly``)
 ``unlock_jobs``          ``gasp unlock``               SITE
 ``production_summary``   ``gasp summary``              a label (``--label``)
+``grabber``              ``gasp grab``                 a label (``--label``)
 =======================  ============================  =====================================
 
 The global options (``-c/--config``, ``--debug``) may be given anywhere before ``--``;
@@ -85,11 +86,13 @@ retry_failed = _alias(["retry"], _positional_as("--exactly"))
 cancel_jobs = _alias(["cancel"], _positional_as("--exactly"))
 unlock_jobs = _alias(["unlock"], _unchanged)
 production_summary = _alias(["summary"], _positional_as("--label"))
+grabber = _alias(["grab"], _positional_as("--label"))
 
 __all__ = [
     "cancel_jobs",
     "enqueue_command",
     "gasp_client",
+    "grabber",
     "production_submit",
     "production_summary",
     "retry_failed",

@@ -37,12 +37,14 @@ from rich.table import Table
 from gasp.cli.context import App
 from gasp.cli.db import db_init
 from gasp.cli.errors import errors_table
+from gasp.cli.grab import grab
 from gasp.cli.selection import operate
 from gasp.cli.summary import summary_table
 from gasp.client.context import ClientContext
 from gasp.client.cycle import Client
 from gasp.errors import GaspError
-from gasp.grab.download import grab_label
+from gasp.grab.local import Placement
+from gasp.grab.wanted import DEFAULT_STATUSES
 from gasp.model.clock import utc_now
 from gasp.ops.errors import collect_errors
 from gasp.ops.operator import operator_name
@@ -138,20 +140,11 @@ def demo_command(ctx: click.Context, output: Path, timeout: float) -> None:
     _check_outcome(db, mine)
     _print_catalogue(db, console)
 
-    console.rule(f"6. download label {LABEL} into {output}/")
-    with Progress(
-        TextColumn("downloading"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as bar:
-        task = bar.add_task("files", total=None)
-        summary = grab_label(
-            db, LABEL, output, app.config.storage, on_file=lambda n: bar.advance(task, n)
-        )
-    if summary.failed:
-        raise GaspError("download failed for: " + "; ".join(summary.failed))
-    console.print(
-        f"{summary.downloaded} files downloaded, {summary.present} already there, "
-        f"{summary.bytes / 1e6:.1f} MB, every adler32 checked"
-    )
+    console.rule(f"6. gasp grab --label {LABEL} -o {output} --flat")
+    catalogued = make_selection(SelectionOptions(label=LABEL), default_statuses=DEFAULT_STATUSES)
+    report = grab(db, catalogued, Placement(output, flat=True), console=console)
+    if report is None or report.failed:
+        raise GaspError("the download of the demo's files failed (see above)")
     console.rule(f"done in {time.monotonic() - started:.0f} s")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,17 +42,56 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_SOMETHING_FAILED = 1
 
 
-def _split_runs(
-    _ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[int, ...]:
+MAX_LISTED_RUNS = 100_000  # runs --runs may spell out, ranges included
+
+
+@dataclass(frozen=True)
+class RunsOption:
+    """``--runs`` as given: single runs, and ``A-B`` ranges."""
+
+    runs: tuple[int, ...] = ()
+    ranges: tuple[tuple[int, int], ...] = ()
+
+
+def _split_runs(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> RunsOption:
+    """``--runs 5,7 --runs 100-200``: runs and ranges, each part checked as a run."""
     runs: list[int] = []
+    ranges: list[tuple[int, int]] = []
     for value in values:
-        for part in value.split(","):
+        for part in (p.strip() for p in value.split(",")):
+            first, dash, last = part.partition("-")
             try:
-                runs.append(parse_run(part.strip()))
+                if dash:
+                    ranges.append((parse_run(first.strip()), parse_run(last.strip())))
+                else:
+                    runs.append(parse_run(part))
             except ValueError as exc:
-                raise click.BadParameter(f"{part.strip()!r}: {exc}", param=param) from None
-    return tuple(runs)
+                raise click.BadParameter(f"{part!r}: {exc}", param=param) from None
+    return RunsOption(tuple(runs), tuple(ranges))
+
+
+def _runs_and_range(
+    given: RunsOption, runrange: tuple[int, int] | None, problems: list[str]
+) -> tuple[tuple[int, ...], tuple[int, int] | None]:
+    """One ``--runs A-B`` alone is a run range (any width); otherwise ranges are spelt out
+    as runs, up to ``MAX_LISTED_RUNS``."""
+    for first, last in given.ranges:
+        if first > last:
+            problems.append(f"--runs: {first}-{last} ends before it starts (give A-B with A <= B)")
+            return given.runs, runrange
+    if len(given.ranges) == 1 and not given.runs and runrange is None:
+        return (), given.ranges[0]
+    spelt = sum(last - first + 1 for first, last in given.ranges)
+    if spelt + len(given.runs) > MAX_LISTED_RUNS:
+        problems.append(
+            f"--runs: {spelt + len(given.runs)} runs listed; give one range A-B "
+            f"(or --runrange A B) for more than {MAX_LISTED_RUNS}"
+        )
+        return given.runs, runrange
+    runs = list(given.runs)
+    for first, last in given.ranges:
+        runs.extend(range(first, last + 1))
+    return tuple(runs), runrange
 
 
 def selection_options(command: F) -> F:
@@ -66,6 +106,8 @@ def selection_options(command: F) -> F:
         ),
         click.option(
             "--modules",
+            "--module",
+            "modules",
             multiple=True,
             metavar="GLOB",
             help="Modules by name or shell glob (repeatable); --modules '*' means every one.",
@@ -82,8 +124,8 @@ def selection_options(command: F) -> F:
             "--runs",
             multiple=True,
             callback=_split_runs,
-            metavar="R[,R...]",
-            help="Runs (comma-separated, repeatable).",
+            metavar="R[,R|A-B...]",
+            help="Runs and run ranges A-B (comma-separated, repeatable).",
         ),
         click.option(
             "-L",
@@ -100,6 +142,8 @@ def selection_options(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        problems: list[str] = []
+        runs, runrange = _runs_and_range(kwargs.pop("runs"), kwargs.pop("runrange"), problems)
         kwargs["selection"] = SelectionOptions(
             kind=kwargs.pop("kind"),
             label=kwargs.pop("label"),
@@ -107,12 +151,13 @@ def selection_options(command: F) -> F:
             exactly=kwargs.pop("exactly"),
             modules=kwargs.pop("modules"),
             version=kwargs.pop("version"),
-            runrange=kwargs.pop("runrange"),
-            runs=kwargs.pop("runs"),
+            runrange=runrange,
+            runs=runs,
             runlist=kwargs.pop("runlist"),
             statuses=kwargs.pop("statuses"),
             pass_number=kwargs.pop("pass_number"),
             last_pass=kwargs.pop("lastpass"),
+            problems=problems,
         )
         return command(*args, **kwargs)
 

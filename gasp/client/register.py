@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gasp.model.clock import utc_now
 from gasp.model.data import file_entry, merge_file, new_data_document
 from gasp.model.documents import (
     DataDocument,
@@ -40,6 +41,7 @@ def register_outputs(
     fresh read.
     """
     module, run, number = job["module"], job["run"], pass_doc["pass"]
+    at = utc_now()
     wanted: dict[str, list[FileEntry]] = {}
     types: dict[str, DataType] = {}
     for subjob in subjobs:
@@ -56,6 +58,7 @@ def register_outputs(
                     events=output["events"],
                     se=output["se"],
                     url=output["url"],
+                    at=at,
                 )
             )
     pending = list(wanted)

@@ -1,94 +1,95 @@
-"""Parallel, verified downloads of the files a label catalogues."""
+"""Many files at once: ``-j`` streams, biggest files first, a report of every outcome.
+
+Each stream is a thread running ``grab_file``; the byte copies themselves release the
+interpreter (file and socket I/O, the XRootD client's C++ threads), so eight streams do
+eight transfers at once. Files are handed out biggest first, so a large file does not
+start last and run alone at the end; at most a few per stream are queued at a time, so a
+million-file grab does not hold a million pending tasks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from gasp.config import StorageSection
-from gasp.errors import GaspError, InputError
-from gasp.storage.element import StorageElement
-from gasp.store import Database
+from gasp.grab.fetch import FileOutcome, Result, grab_file
+from gasp.grab.local import Placement
+from gasp.grab.wanted import WantedFile
+from gasp.storage.fetch import ByteCounter, ignore_bytes
 
-
-@dataclass(frozen=True)
-class WantedFile:
-    name: str
-    size: int
-    adler32: str
-    replicas: list[tuple[str, str]]  # (storage element, url)
+DEFAULT_STREAMS = 8
+QUEUED_PER_STREAM = 4
 
 
 @dataclass
-class GrabSummary:
-    downloaded: int = 0
-    present: int = 0
-    bytes: int = 0
-    failed: list[str] = field(default_factory=list)
+class GrabReport:
+    """Every file's outcome, and the totals a summary shows."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def of(self, result: Result) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.result is result]
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return self.of(Result.FAILED)
+
+    @property
+    def fetched_bytes(self) -> int:
+        return sum(o.fetched for o in self.outcomes)
+
+    @property
+    def resumed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.resumed_from]
+
+    @property
+    def bad_replicas(self) -> list[tuple[FileOutcome, str]]:
+        """Replicas that failed, of files that arrived from another one or not at all."""
+        return [(o, problem) for o in self.outcomes for problem in o.problems]
 
 
-def files_of_label(db: Database, label: str, data_type: str | None = None) -> Iterator[WantedFile]:
-    """Every catalogued file carrying ``label`` (optionally of one data type)."""
-    start: list[Any] = [label] if data_type is None else [label, data_type]
-    rows = db.view(
-        "data", "by_label", startkey=start, endkey=[*start, {}], reduce=False, include_docs=True
-    )
-    for row in rows:
-        for entry in (row.doc or {}).get("files", []):
-            replicas = [
-                (r["se"], r["url"]) for r in entry.get("replicas", []) if r.get("status") == "ok"
-            ]
-            yield WantedFile(
-                str(entry["name"]), int(entry["size"]), str(entry["adler32"]), replicas
-            )
-
-
-def _fetch(wanted: WantedFile, dest: Path, storage: StorageSection) -> tuple[bool, int]:
-    """Download one file from the first replica that works; (was it already there, bytes)."""
-    target = dest / wanted.name
-    errors = []
-    for se, url in wanted.replicas:
-        element = storage.elements.get(se)
-        prefix = element.url if element else url
-        try:
-            done = StorageElement(se, prefix).download(url, target, wanted.size, wanted.adler32)
-        except GaspError as exc:
-            errors.append(str(exc))
-            continue
-        return done.already_present, wanted.size
-    raise GaspError(f"{wanted.name}: every replica failed: " + "; ".join(errors or ["no replica"]))
-
-
-def grab_label(
-    db: Database,
-    label: str,
-    dest: Path,
-    storage: StorageSection,
+def grab_files(
+    files: Sequence[WantedFile],
+    placement: Placement,
     *,
-    data_type: str | None = None,
-    streams: int = 8,
-    on_file: Callable[[int], None] | None = None,
-) -> GrabSummary:
-    """Download every file of ``label`` into ``dest`` with ``streams`` parallel transfers."""
-    wanted = list(files_of_label(db, label, data_type))
-    if not wanted:
-        raise InputError(f"no catalogued files carry the label {label!r}")
-    dest.mkdir(parents=True, exist_ok=True)
-    summary = GrabSummary()
-    with ThreadPoolExecutor(max_workers=max(1, streams)) as pool:
-        futures = {pool.submit(_fetch, item, dest, storage): item for item in wanted}
-        for future in as_completed(futures):
-            try:
-                present, size = future.result()
-            except GaspError as exc:
-                summary.failed.append(str(exc))
-            else:
-                summary.present += int(present)
-                summary.downloaded += int(not present)
-                summary.bytes += size
-            if on_file is not None:
-                on_file(1)
-    return summary
+    streams: int = DEFAULT_STREAMS,
+    verify: bool = False,
+    prefer: str | None = None,
+    on_bytes: ByteCounter = ignore_bytes,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> GrabReport:
+    """Fetch ``files`` into ``placement`` with ``streams`` transfers at once."""
+    report = GrabReport()
+    unique = list({f.lfn: f for f in files}.values())
+    todo: Iterator[WantedFile] = iter(sorted(unique, key=lambda f: -f.size))
+    streams = max(1, streams)
+    with ThreadPoolExecutor(max_workers=streams, thread_name_prefix="grab") as pool:
+        pending: set[Future[FileOutcome]] = set()
+        while True:
+            while len(pending) < streams * QUEUED_PER_STREAM:
+                wanted = next(todo, None)
+                if wanted is None:
+                    break
+                pending.add(
+                    pool.submit(
+                        grab_file,
+                        wanted,
+                        placement,
+                        verify=verify,
+                        prefer=prefer,
+                        on_bytes=on_bytes,
+                    )
+                )
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                outcome = future.result()
+                report.outcomes.append(outcome)
+                if on_file is not None:
+                    on_file(outcome)
+    return report
+
+
+__all__ = ["DEFAULT_STREAMS", "GrabReport", "grab_files"]

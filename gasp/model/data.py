@@ -39,8 +39,18 @@ def new_data_document(
 
 
 def file_entry(
-    *, subrun: int, name: str, lfn: str, size: int, adler32: str, events: int, se: str, url: str
+    *,
+    subrun: int,
+    name: str,
+    lfn: str,
+    size: int,
+    adler32: str,
+    events: int,
+    se: str,
+    url: str,
+    at: str,
 ) -> FileEntry:
+    """A new catalogue entry, catalogued ``at`` (a document time) with one replica."""
     return {
         "subrun": subrun,
         "name": name,
@@ -49,18 +59,27 @@ def file_entry(
         "adler32": adler32,
         "events": events,
         "replicas": [{"se": se, "url": url, "status": "ok"}],
+        "catalogued": at,
     }
 
 
 def merge_file(doc: DataDocument, entry: FileEntry) -> bool:
-    """Put ``entry`` into the document's files (one per subrun); True if anything changed."""
+    """Put ``entry`` into the document's files (one per subrun); True if anything changed.
+
+    An entry that differs from the one there only by its ``catalogued`` time is the same
+    file registered again (a finalize repeated after a crash): nothing changes.
+    """
     files = doc.setdefault("files", [])
     for index, current in enumerate(files):
         if current["subrun"] == entry["subrun"]:
-            if current == entry:
+            if _without_time(current) == _without_time(entry):
                 return False
             files[index] = entry.copy()
             return True
     files.append(entry.copy())
     files.sort(key=lambda f: f["subrun"])
     return True
+
+
+def _without_time(entry: FileEntry) -> dict[str, object]:
+    return {key: value for key, value in entry.items() if key != "catalogued"}

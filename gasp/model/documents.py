@@ -215,7 +215,12 @@ class Replica(TypedDict):
 
 
 class FileEntry(TypedDict):
-    """One subrun's file of a data document."""
+    """One subrun's file of a data document.
+
+    ``catalogued`` is when these bytes (this size and adler32) entered the catalogue: a
+    local copy written after it and of the right size is taken as that file by ``gasp
+    grab`` without reading it again (older entries lack it: their copies are checksummed).
+    """
 
     subrun: int
     name: str
@@ -224,6 +229,7 @@ class FileEntry(TypedDict):
     adler32: str
     events: int
     replicas: list[Replica]
+    catalogued: NotRequired[str]
 
 
 _DataPass = TypedDict("_DataPass", {"pass": int})

@@ -129,7 +129,7 @@ class XRootDAccess(FileAccess):
         )
         process.add_job(
             self.url(path),
-            str(partial),
+            str(partial.absolute()),  # the engine takes a relative path for a URL
             force=not offset,
             cont=bool(offset),
             chunksize=COPY_CHUNK,

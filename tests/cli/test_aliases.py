@@ -17,6 +17,7 @@ SCRIPTS = (
     "cancel_jobs",
     "unlock_jobs",
     "production_summary",
+    "grabber",
 )
 REQUEST = {
     "rat_v": "1.0.0",

@@ -16,7 +16,7 @@ from tests.gasp_runner import GaspRunner
 def test_demo_runs_a_campaign_to_downloaded_files(gasp: GaspRunner, tmp_path: Path) -> None:
     result = gasp("demo", env={"TOYRAT_MS_PER_EVENT": "0.2"})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "every adler32 checked" in result.stdout
+    assert "every file is here and matches the catalogue" in result.stdout
     downloaded = sorted((tmp_path / "demo-output").iterdir())
     # 3 WaterPmtBetagammas jobs (ratds + ntuple) and 3 ScintBi214 jobs (ratds + ntuple).
     assert len(downloaded) == 12
@@ -45,7 +45,7 @@ def test_demo_runs_a_campaign_to_downloaded_files(gasp: GaspRunner, tmp_path: Pa
     # The shift in the middle: one crash, one entry that cannot work; summary, errors,
     # retry, summary again.
     out = result.stdout
-    steps = ["gasp summary --label", "gasp errors --label", "gasp retry --label", "6. download"]
+    steps = ["gasp summary --label", "gasp errors --label", "gasp retry --label", "6. gasp grab"]
     positions = [out.index(step) for step in steps]
     assert positions == sorted(positions), "the tour is out of order"
     assert out.count("$ gasp summary") == 2
