@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "validate": "gasp.cli.validate:validate_command",
     "usage": "gasp.cli.usage:usage_command",
     "grab": "gasp.cli.grab:grab_command",
+    "move": "gasp.cli.move:move_command",
 }
 
 

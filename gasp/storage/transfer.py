@@ -198,10 +198,13 @@ def copy(source_url: str, url: str, size: int, adler32: str) -> StoredFile:
                 actual_adler32=sent_adler32,
             )
 
-    with translated(source_url, "copy"):
-        return _store(
-            lambda: source.open_read(source_path), url, lambda: (size, adler32), check_sent
-        )
+    def open_source() -> BinaryIO:
+        with translated(source_url, "reading the source"):
+            if source.size(source_path) is None:
+                raise MissingReplica(source_url)
+            return source.open_read(source_path)
+
+    return _store(open_source, url, lambda: (size, adler32), check_sent)
 
 
 def _store(
