@@ -17,16 +17,26 @@ views), then downloads every dataset's files several ways, one after the other, 
 an empty folder, and prints one line each:
 
 * ``gasp grab``: the real command in a subprocess, ``gasp -c CONFIG grab --label L -o DIR
-  -j 8``, as a user types it: start-up, catalogue read, and the XRootD client's copy
-  engine with the catalogue's adler32 as the target checksum, every file verified;
+  -j 8``, as a user types it: start-up, catalogue read, the XRootD client's copy engine
+  (plain reads, see below), then each whole local copy hashed with zlib-ng and compared
+  with the catalogue's adler32, every file verified;
 * ``xrdcp --parallel 8``: XRootD's own copy tool, all the files in one process, 8 at a
   time, no checksum at all (the ceiling);
 * ``xrdcp --parallel 8 --cksum adler32``: the same, each copy's adler32 computed locally
   and compared with the server's (the fair peer: every file verified, as gasp does);
-* ``rucio-like``: what Rucio's download client does with an XRootD replica: at most 5
-  files at a time, each copied whole by ``xrdcp -f`` into a ``.part`` file (Rucio's
-  xrootd protocol), then the local file read again for its adler32, compared with the
-  catalogue's, and renamed into place.
+* ``rucio-like``: what Rucio's download client does with an XRootD replica, in a process
+  of its own (``rucio download`` is one): at most 5 files at a time, each copied whole
+  into a ``.part`` file by the XRootD client's copy engine without a checksum (what
+  gfal2's xrootd plugin runs), then the local file read again for its adler32 (with
+  gasp's own adler32, zlib-ng: the peer hashes as fast as gasp), compared with the
+  catalogue's, and renamed into place;
+* ``gasp grab`` and ``xrdcp --parallel 8`` again with ``XRD_CPUSEPGWRTRD=0``: the copy
+  engine then reads with plain ``kXR_read`` instead of ``kXR_pgread`` (XRootD 5's default,
+  which makes the server compute and the client check a CRC32C of every 4 kB page, and
+  keeps the server from ``sendfile``). gasp checks each whole file's adler32 anyway, so
+  the page checksums are redundant for it: since this benchmark measured what they cost,
+  gasp turns them off itself (``gasp.storage.xrootd.CLIENT_SETTINGS``), and its two lines
+  should agree; ``xrdcp`` with plain reads is the ceiling of this machine.
 
 Goals (issue 13): gasp at least 0.9 of the plain ``xrdcp`` throughput, with every
 checksum verified, and faster than the Rucio-like peer. There are several rounds
@@ -35,8 +45,10 @@ round counts, so that a busy moment of a shared machine does not decide the rati
 each side its folder is removed and the disk synced (untimed), so no side pays for the
 previous one's write-back; the sources stay in the server's page cache throughout (the
 server's checksums are computed once, before any timing, as a site's server has them).
-Every side's output is checked: the sizes after every run, and in the first round every
-file's adler32 against the catalogue; the exit status is 1 if anything does not match.
+Each line also shows the CPU seconds the side's processes and the server used: on a
+small machine serving itself over loopback, CPU is what bounds the throughput. Every
+side's output is checked: the sizes after every run, and in the first round every file's
+adler32 against the catalogue; the exit status is 1 if anything does not match.
 """
 
 from __future__ import annotations
@@ -45,6 +57,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import subprocess
@@ -128,9 +141,9 @@ def make_dataset(
     def complete(doc: dict[str, Any]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for pass_doc in doc["passes"]:
-            module, run, number = doc["module"], doc["run"], pass_doc["pass"]
-            name = file_name(module, run, 0, number, "ntuple")
-            lfn = logical_path("production", module, run, name)
+            module, run_number, number = doc["module"], doc["run"], pass_doc["pass"]
+            name = file_name(module, run_number, 0, number, "ntuple")
+            lfn = logical_path("production", module, run_number, name)
             shift = (len(files) * 7919) % size
             data = block[shift:] + block[:shift]
             path = server.data / SE_FOLDER / lfn
@@ -143,7 +156,7 @@ def make_dataset(
             data_doc = new_data_document(
                 kind="production",
                 module=module,
-                run=run,
+                run=run_number,
                 pass_number=number,
                 data_type="ntuple",
                 rat_version="1.0.0",
@@ -166,7 +179,9 @@ def make_dataset(
             pass_doc["status"] = "completed"
             pass_doc["site"] = "bench"
             for subjob in pass_doc["subjobs"]:
-                subjob.update(status="completed", outputs=[data_id(module, run, number, "ntuple")])
+                subjob.update(
+                    status="completed", outputs=[data_id(module, run_number, number, "ntuple")]
+                )
         return out
 
     store = open_server(url)
@@ -207,6 +222,9 @@ def warm_server_checksums(files: list[Source]) -> None:
 # -- the sides ---------------------------------------------------------------------------
 
 
+PLAIN_READS = {"XRD_CPUSEPGWRTRD": "0"}  # the copy engine's kXR_read instead of kXR_pgread
+
+
 @dataclass(frozen=True)
 class Side:
     """A way to download a dataset into an empty folder, and where each file lands."""
@@ -240,24 +258,30 @@ def gasp_command(dataset: Dataset, dest: Path, streams: int, *extra: str) -> lis
     ]
 
 
-def run(command: list[str], what: str) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+def run(command: list[str], what: str, env: dict[str, str] | None = None) -> str:
+    """Run a side's process: the XRootD client's defaults unless ``env`` says otherwise."""
+    environment = {k: v for k, v in os.environ.items() if k not in PLAIN_READS}
+    environment.update(COLUMNS="200", **(env or {}))  # gasp's summary lines unwrapped
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip()[-2000:]
         raise SystemExit(f"{what} exited {done.returncode}: {shlex.join(command)}\n{tail}")
     return done.stdout
 
 
-def gasp_side(dataset: Dataset, streams: int) -> Side:
+def gasp_side(dataset: Dataset, streams: int, env: dict[str, str] | None = None) -> Side:
     def download(dest: Path) -> None:
-        out = run(gasp_command(dataset, dest, streams), "gasp grab")
+        out = run(gasp_command(dataset, dest, streams), "gasp grab", env)
         if "every file is here and matches the catalogue" not in out:
             raise SystemExit(f"gasp grab did not verify every file:\n{out[-2000:]}")
 
-    return Side(f"gasp grab -j {streams} (adler32 verified)", download, by_lfn)
+    name = f"gasp grab -j {streams}"
+    return Side(f"{name}, {shown(env)}" if env else f"{name} (adler32 verified)", download, by_lfn)
 
 
-def xrdcp_side(dataset: Dataset, folder: Path, streams: int, *options: str) -> Side:
+def xrdcp_side(
+    dataset: Dataset, folder: Path, streams: int, *options: str, env: dict[str, str] | None = None
+) -> Side:
     xrdcp = shutil.which("xrdcp")
     if xrdcp is None:
         raise SystemExit("xrdcp is not installed: apt-get install -y xrootd-client")
@@ -267,31 +291,56 @@ def xrdcp_side(dataset: Dataset, folder: Path, streams: int, *options: str) -> S
     def download(dest: Path) -> None:
         dest.mkdir(parents=True)
         command = [xrdcp, "--nopbar", "--parallel", str(streams), *options]
-        run([*command, "--infiles", str(listing), f"{dest}/"], "xrdcp")
+        run([*command, "--infiles", str(listing), f"{dest}/"], "xrdcp", env)
 
-    label = " ".join(["xrdcp", "--parallel", str(streams), *options])
-    return Side(label if options else f"{label} (no checksum)", download, by_name)
+    name = " ".join(["xrdcp", "--parallel", str(streams), *options])
+    if env:
+        name += f", {shown(env)}"
+    return Side(name if options or env else f"{name} (no checksum)", download, by_name)
 
 
-def rucio_side(dataset: Dataset) -> Side:
-    xrdcp = shutil.which("xrdcp") or "xrdcp"
+def shown(env: dict[str, str] | None) -> str:
+    return " ".join(f"{k}={v}" for k, v in (env or {}).items())
 
-    def one(source: Source, dest: Path) -> None:
-        final = dest / source.name
+
+def rucio_side(dataset: Dataset, folder: Path) -> Side:
+    """The Rucio-like download, as its own process (``rucio download`` is one too)."""
+    listing = folder / f"{dataset.title}.json"
+    listing.write_text(json.dumps([vars(f) for f in dataset.files]))
+    script = Path(__file__).resolve()
+
+    def download(dest: Path) -> None:
+        run([sys.executable, str(script), "--rucio-like", str(listing), str(dest)], "rucio-like")
+
+    return Side(f"rucio-like ({RUCIO_THREADS} at a time, adler32 after)", download, by_name)
+
+
+def rucio_like(listing: Path, dest: Path) -> None:
+    """The Rucio-like peer's process: the files listed (a catalogue's reply), at most 5 at
+    a time, each copied whole into a ``.part`` file, then read again for its adler32,
+    compared with the catalogue's, and renamed into place."""
+    from XRootD import client
+
+    files = [Source(**f) for f in json.loads(listing.read_text())]
+    dest.mkdir(parents=True)
+
+    def one(source: Source) -> None:
         part = dest / f"{source.name}.part"
-        run([xrdcp, "-f", "--nopbar", "--silent", source.url, str(part)], "xrdcp")
+        process = client.CopyProcess()  # what gfal2's xrootd plugin runs: a whole-file copy
+        process.add_job(source.url, str(part), force=True)
+        process.prepare()
+        _status, results = process.run()
+        status = results[0]["status"] if results else None
+        if status is None or not status.ok:
+            raise SystemExit(f"rucio-like: copy of {source.url} failed: {status}")
         _size, adler32 = file_adler32(part)
         if adler32 != source.adler32:
             raise SystemExit(f"rucio-like: {source.name} has adler32 {adler32}")
-        part.rename(final)
+        part.rename(dest / source.name)
 
-    def download(dest: Path) -> None:
-        dest.mkdir(parents=True)
-        with ThreadPoolExecutor(max_workers=RUCIO_THREADS) as pool:
-            for future in [pool.submit(one, f, dest) for f in dataset.files]:
-                future.result()
-
-    return Side(f"rucio-like ({RUCIO_THREADS} at a time, adler32 after)", download, by_name)
+    with ThreadPoolExecutor(max_workers=RUCIO_THREADS) as pool:
+        for future in [pool.submit(one, f) for f in files]:
+            future.result()
 
 
 # -- measuring ---------------------------------------------------------------------------
@@ -314,40 +363,80 @@ def check_output(side: Side, dataset: Dataset, dest: Path, checksums: bool) -> N
         raise SystemExit(f"{side.name}: output does not verify ({len(problems)}):\n  {shown}")
 
 
+@dataclass(frozen=True)
+class Timing:
+    """One side's run: wall seconds, and the CPU seconds its processes and the server used."""
+
+    seconds: float
+    client_cpu: float
+    server_cpu: float
+
+
+def server_cpu(server: XRootDServer) -> float:
+    """CPU seconds the server's processes used so far (the daemon, or runuser and it)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(entry.name) == server.pid or int(fields[1]) == server.pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run_round(
-    dataset: Dataset, sides: list[Side], folder: Path, first: int, checksums: bool
-) -> dict[str, float]:
-    """Seconds per side for one round; the sides take turns, from a different one each
-    round; each writes into an empty folder, removed (and the disk synced) afterwards."""
-    seconds = {}
+    server: XRootDServer,
+    dataset: Dataset,
+    sides: list[Side],
+    folder: Path,
+    first: int,
+    checksums: bool,
+) -> dict[str, Timing]:
+    """One run of every side; the sides take turns, from a different one each round; each
+    writes into an empty folder, removed (and the disk synced) afterwards."""
+    timings = {}
     for side in sides[first % len(sides) :] + sides[: first % len(sides)]:
         dest = folder / "out"
         os.sync()
+        client, served = children_cpu(), server_cpu(server)
         started = time.perf_counter()
         side.download(dest)
-        seconds[side.name] = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        timings[side.name] = Timing(seconds, children_cpu() - client, server_cpu(server) - served)
         check_output(side, dataset, dest, checksums)
         shutil.rmtree(dest)
     os.sync()
-    return seconds
+    return timings
 
 
-def rate(dataset: Dataset, seconds: float) -> float:
-    return dataset.total / MB / seconds
-
-
-def line(name: str, dataset: Dataset, seconds: float) -> None:
+def line(name: str, dataset: Dataset, timing: Timing) -> None:
     mb = dataset.total / MB
-    text = f"{name:<44} {mb:>7.0f} MB {seconds:>7.2f} s {rate(dataset, seconds):>8.1f} MB/s"
-    print(text, flush=True)
+    print(
+        f"{name:<48} {mb:>6.0f} MB {timing.seconds:>6.2f} s {mb / timing.seconds:>7.1f} MB/s"
+        f"   cpu: client {timing.client_cpu:5.2f} s, server {timing.server_cpu:5.2f} s",
+        flush=True,
+    )
 
 
-def ratio(name: str, ours: float, theirs: float, goal: str) -> None:
-    print(f"{name:<44} {theirs / ours:>6.2f}   (goal {goal})", flush=True)
+def ratio(name: str, ours: Timing, theirs: Timing, goal: str = "") -> None:
+    value = theirs.seconds / ours.seconds
+    verdict = f"  (goal {goal})" if goal else ""
+    print(f"{name:<48} {value:>6.2f}{verdict}", flush=True)
 
 
-def bench_dataset(dataset: Dataset, folder: Path, streams: int, rounds: int) -> dict[str, float]:
-    """All the rounds of one dataset; prints and returns each side's best seconds."""
+def bench_dataset(
+    server: XRootDServer, dataset: Dataset, folder: Path, streams: int, rounds: int
+) -> None:
+    """All the rounds of one dataset; prints each side's best round and the ratios."""
     mb = dataset.total / MB
     print(
         f"# {dataset.title}: {len(dataset.files)} files of {dataset.files[0].size / MB:.0f} MB "
@@ -355,40 +444,47 @@ def bench_dataset(dataset: Dataset, folder: Path, streams: int, rounds: int) -> 
         flush=True,
     )
     print(f"# {shlex.join(gasp_command(dataset, folder / 'out', streams))}", flush=True)
+    dry_run = gasp_command(dataset, folder / "out", streams, "--dry-run")
     started = time.perf_counter()
-    out = run(gasp_command(dataset, folder / "out", streams, "--dry-run"), "gasp grab --dry-run")
+    out = run(dry_run, "gasp grab --dry-run")
     first_dry = time.perf_counter() - started
     if f"grab: {len(dataset.files)} files" not in out:
         raise SystemExit(f"gasp grab --dry-run does not find the catalogue:\n{out}")
-    dry = min(
-        timed(lambda: run(gasp_command(dataset, folder / "out", streams, "--dry-run"), "gasp"))
-        for _ in range(3)
-    )
+    dry = min(timed(lambda: run(dry_run, "gasp grab --dry-run")) for _ in range(3))
     print(
         f"# gasp grab --dry-run: {out.splitlines()[0].split(' -> ')[0]}; "
-        f"{dry:.2f} s (start-up and catalogue read; first run {first_dry:.2f} s, views built)",
+        f"{dry:.2f} s (start-up and catalogue read; the first, building the views, {first_dry:.2f} s)",
         flush=True,
     )
-    sides = [
+    gasp, plain, cksum, rucio, gasp_plain_reads, plain_reads = sides = [
         gasp_side(dataset, streams),
         xrdcp_side(dataset, folder, streams),
         xrdcp_side(dataset, folder, streams, "--cksum", "adler32"),
-        rucio_side(dataset),
+        rucio_side(dataset, folder),
+        gasp_side(dataset, streams, PLAIN_READS),
+        xrdcp_side(dataset, folder, streams, env=PLAIN_READS),
     ]
-    best: dict[str, float] = {}
+    best: dict[str, Timing] = {}
     for round_ in range(rounds):
-        seconds = run_round(dataset, sides, folder, round_, checksums=round_ == 0)
-        shown = ", ".join(f"{name.split(' (')[0]} {s:.2f} s" for name, s in seconds.items())
-        print(f"# round {round_ + 1}: {shown}", flush=True)
-        for name, value in seconds.items():
-            best[name] = min(best.get(name, value), value)
+        timings = run_round(server, dataset, sides, folder, round_, checksums=round_ == 0)
+        shown = ", ".join(f"{name.split(' (')[0]} {t.seconds:.2f}" for name, t in timings.items())
+        print(f"# round {round_ + 1} (s): {shown}", flush=True)
+        for name, timing in timings.items():
+            if name not in best or timing.seconds < best[name].seconds:
+                best[name] = timing
     for side in sides:
         line(side.name, dataset, best[side.name])
-    gasp, plain, cksum, rucio = (best[side.name] for side in sides)
-    ratio("gasp / xrdcp (throughput)", gasp, plain, ">= 0.9")
-    ratio("gasp / xrdcp --cksum adler32", gasp, cksum, "-")
-    ratio("gasp / rucio-like", gasp, rucio, "> 1")
-    return best
+    ratio("gasp / xrdcp (throughput)", best[gasp.name], best[plain.name], ">= 0.9")
+    ratio("gasp / xrdcp --cksum adler32", best[gasp.name], best[cksum.name])
+    ratio("gasp / rucio-like", best[gasp.name], best[rucio.name], "> 1")
+    plain_name = "gasp with plain reads"
+    ratio(f"{plain_name} / xrdcp", best[gasp_plain_reads.name], best[plain.name], ">= 0.9")
+    ratio(
+        f"{plain_name} / xrdcp with plain reads",
+        best[gasp_plain_reads.name],
+        best[plain_reads.name],
+    )
+    ratio(f"{plain_name} / rucio-like", best[gasp_plain_reads.name], best[rucio.name], "> 1")
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -430,7 +526,11 @@ def main() -> None:
         "-j", "--streams", type=int, default=8, help="gasp's -j, xrdcp's --parallel"
     )
     parser.add_argument("--quick", action="store_true", help="40 x 5 MB, 2 x 100 MB, 1 round")
+    parser.add_argument("--rucio-like", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rucio_like:
+        rucio_like(*args.rucio_like)
+        return
     if args.quick:
         args.small_files, args.small_mb, args.large_files, args.large_mb = 40, 5, 2, 100
         args.rounds = 1
@@ -448,7 +548,7 @@ def main() -> None:
                 ("large", "GrabLarge", args.large_files, args.large_mb),
             ):
                 dataset = make_dataset(server, folder, title, label, count, size * MB)
-                bench_dataset(dataset, folder, args.streams, args.rounds)
+                bench_dataset(server, dataset, folder, args.streams, args.rounds)
                 shutil.rmtree(server.data / SE_FOLDER)  # this dataset's sources
 
 

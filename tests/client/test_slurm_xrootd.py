@@ -23,8 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from gasp.config import load_config
-from gasp.grab.download import grab_label
+from gasp.grab.download import grab_files
+from gasp.grab.fetch import Result
+from gasp.grab.local import Placement
+from gasp.grab.wanted import DEFAULT_STATUSES, wanted_files
+from gasp.passes.selection import SelectionOptions, make_selection
 from gasp.storage.transfer import is_temporary
 from tests.client.conftest import Campaign
 from tests.services.slurm_cluster import SlurmCluster
@@ -131,14 +134,15 @@ def test_a_request_on_slurm_stores_on_xrootd_and_downloads_back(
     assert len(registered) == 6  # 2 subjobs x (ratds, ntuple) + 1 subjob x (ntuple, coinc)
 
     # Downloaded back by label from the XRootD element, every file checked.
-    config = load_config(config_path)
     dest = tmp_path / "grabbed"
-    summary = grab_label(campaign.db, LABEL, dest, config.storage, streams=6)
-    assert (summary.downloaded, summary.present, summary.failed) == (len(registered), 0, [])
-    assert summary.bytes == sum(entry["size"] for entry in registered.values())
+    selection = make_selection(SelectionOptions(label=LABEL), default_statuses=DEFAULT_STATUSES)
+    _keys, files = wanted_files(campaign.db, selection)
+    summary = grab_files(files, Placement(dest, flat=True), streams=6)
+    assert len(summary.of(Result.DOWNLOADED)) == len(registered) and not summary.failed
+    assert summary.fetched_bytes == sum(entry["size"] for entry in registered.values())
     for name, entry in registered.items():
         assert adler32_of(dest / name) == entry["adler32"]
     assert sorted(p.name for p in dest.iterdir()) == sorted(registered)  # no partial left
 
-    again = grab_label(campaign.db, LABEL, dest, config.storage, streams=6)
-    assert (again.downloaded, again.present, again.failed) == (0, len(registered), [])
+    again = grab_files(files, Placement(dest, flat=True), streams=6)
+    assert len(again.of(Result.PRESENT)) == len(registered) and again.fetched_bytes == 0

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from gasp.grab.download import files_of_label
+from gasp.grab.wanted import DEFAULT_STATUSES, wanted_files
+from gasp.passes.selection import SelectionOptions, make_selection
 from tests.campaign import Campaign
 from tests.ops.conftest import COMPLETES, LABEL, run_until_done
 from tests.services.xrootd_server import XRootDServer
@@ -119,8 +120,9 @@ def test_lost_and_dark_files_are_listed_and_fixed_only_when_confirmed(produced: 
     assert set(map(tuple, statuses.values())) == {("ok",)}
     assert not stray.exists() and fresh.exists()
     assert (element / "quarantine" / FOLDER / stray.name).read_bytes() == b"copied in by hand"
-    readable = {w.name: w.replicas for w in files_of_label(campaign.db, LABEL)}
-    assert readable[grown.name] == readable[flipped.name] == []  # downloads skip bad ones
+    selection = make_selection(SelectionOptions(label=LABEL), default_statuses=DEFAULT_STATUSES)
+    readable = {w.name: w.replicas for w in wanted_files(campaign.db, selection)[1]}
+    assert readable[grown.name] == readable[flipped.name] == ()  # downloads skip bad ones
     assert len([name for name, found in readable.items() if found]) == 4
 
     again = campaign.gasp("validate", "--se", "se")
