@@ -3,13 +3,17 @@
 The order (docs/architecture.md, "The client cycle"): heartbeat, monitor, operators'
 cancel requests, finalize, release, submit. The clock and the sleep are injectable, so
 tests drive cycles without patching time.
+
+A site runs ``gasp client --loop`` for months, so the loop keeps nothing per cycle: it
+hands each cycle's report to ``on_cycle`` and folds it into a ``LoopSummary`` of fixed
+size (``bench/loop_memory.py`` measures the resident memory staying flat).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from gasp.client.cancel import act_on_cancel_requests, settle_concluded
 from gasp.client.claims import claim
@@ -57,6 +61,39 @@ class CycleReport:
             f"promoted {self.promoted}, "
             f"conflicts {self.conflicts}"
         ) + (f"; fenced, not claiming: {self.fenced}" if self.fenced else "")
+
+
+# The fields of ``CycleReport`` that count what one cycle did (summed over a loop); the
+# others (live, conflicts, fenced) describe the state at the cycle's end.
+SNAPSHOT_FIELDS = ("live", "conflicts", "fenced")
+COUNTER_FIELDS = tuple(f.name for f in fields(CycleReport) if f.name not in SNAPSHOT_FIELDS)
+
+
+@dataclass
+class LoopSummary:
+    """What ``Client.loop`` did, in constant memory however many cycles it ran.
+
+    ``totals`` sums the counters of every cycle; its ``live``, ``conflicts`` and
+    ``fenced`` are the last cycle's (they are states, not counts). ``last`` is the last
+    cycle's report, None only if no cycle ran.
+    """
+
+    cycles: int = 0
+    totals: CycleReport = field(default_factory=CycleReport)
+    last: CycleReport | None = None
+
+    def add(self, report: CycleReport) -> None:
+        self.cycles += 1
+        self.last = report
+        for name in COUNTER_FIELDS:
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(report, name))
+        for name in SNAPSHOT_FIELDS:
+            setattr(self.totals, name, getattr(report, name))
+
+    @property
+    def idle(self) -> bool:
+        """Whether the last cycle found nothing to hold or claim."""
+        return self.last is not None and self.last.idle
 
 
 @dataclass
@@ -115,17 +152,19 @@ class Client:
         until_idle: bool = False,
         sleep: Sleep = time.sleep,
         on_cycle: Callable[[int, CycleReport], None] | None = None,
-    ) -> list[CycleReport]:
-        """Cycle until ``max_cycles`` (or, with ``until_idle``, until nothing is left)."""
-        reports: list[CycleReport] = []
-        number = 0
-        while max_cycles is None or number < max_cycles:
-            number += 1
+    ) -> LoopSummary:
+        """Cycle until ``max_cycles`` (or, with ``until_idle``, until nothing is left).
+
+        Each report goes to ``on_cycle`` and into the returned summary, and is then
+        dropped: a loop of months must not hold one report per cycle.
+        """
+        summary = LoopSummary()
+        while max_cycles is None or summary.cycles < max_cycles:
             report = self.cycle()
-            reports.append(report)
+            summary.add(report)
             if on_cycle is not None:
-                on_cycle(number, report)
+                on_cycle(summary.cycles, report)
             if (until_idle and report.idle) or report.fenced:
                 break  # a turn that has passed never comes back
             sleep(interval_s)
-        return reports
+        return summary

@@ -83,8 +83,10 @@ def toyrat_env() -> Iterator[None]:
 
 def run_until_done(client: Client, *, cycles: int = 200) -> None:
     """Cycle with short sleeps until the client holds nothing and claims nothing."""
-    reports = client.loop(max_cycles=cycles, interval_s=0.1, until_idle=True)
-    assert reports[-1].idle, f"still busy after {cycles} cycles: {reports[-1].line()}"
+    summary = client.loop(max_cycles=cycles, interval_s=0.1, until_idle=True)
+    assert summary.last is not None and summary.idle, (
+        f"still busy after {cycles} cycles: {summary.totals.line()}"
+    )
     client.ctx.backend.close()
 
 
