@@ -10,6 +10,7 @@ line and exit status 2, before anything is written and before any turn is taken.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ from gasp.turn.documents import (
     TurnDocuments,
     check_site_name,
 )
+from gasp.turn.fence import DATABASE_ENV, LEADER_DOC_ENV, TOKEN_ENV, TurnFence
 from gasp.turn.loop import Enqueue
 from gasp.turn.state import read_state
 from gasp.turn.status import status_lines
@@ -45,7 +47,7 @@ class _EnqueueCommand(click.Command):
     """Splits the arguments at the first ``--`` and reports usage errors in one line."""
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return ["[OPTIONS] SITE -- COMMAND...", "|", "--status [OPTIONS]"]
+        return ["[OPTIONS] SITE -- COMMAND...", "|", "--status [OPTIONS]", "|", "--check [OPTIONS]"]
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
@@ -104,6 +106,11 @@ def _minutes(default: float, what: str) -> Callable[[_F], _F]:
     help="Which of the site's databases holds the turn's documents.",
 )
 @click.option("--status", is_flag=True, help="Show the leader, the turn and every site; exit.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Inside COMMAND: exit 0 while its turn (GASP_TURN_TOKEN) is current, else 1.",
+)
 @click.option("--clock-offset", type=float, default=0.0, hidden=True)  # tests: skewed clocks
 @click.pass_context
 @pass_app
@@ -119,6 +126,7 @@ def enqueue_command(
     sites_doc: str,
     kind: Kind,
     status: bool,
+    check: bool,
     clock_offset: float,
 ) -> None:
     """Run COMMAND only while SITE holds the turn among the sites sharing a database.
@@ -130,15 +138,23 @@ def enqueue_command(
     runs (this site froze or lost the database for longer than the stale limit), COMMAND
     is terminated.
 
+    A multi-step COMMAND calls `gasp enqueue --check || exit 1` before each side effect:
+    one read, exit 0 only while its turn is still the current one.
+
     \b
     Exit status: COMMAND's own (without --repeat); 75 if its turn was lost while it
     ran; 128+N when stopped by signal N; 2 for bad input (nothing written, no turn).
+    With --check: 0 the turn is current, 1 it is not (one line says why), 2 bad input.
     """
     command: list[str] | None = ctx.meta[_COMMAND]
+    if check:
+        _check_alone(ctx, "--check", site, command, repeat, status)
+        _check_turn(app, ctx, leader_doc, sites_doc, kind)
+        return
     names = TurnDocuments.checked(leader_doc, sites_doc)
     clock = SystemClock(_clock_offset(clock_offset))
     if status:
-        _check_status_alone(ctx, site, command, repeat)
+        _check_alone(ctx, "--status", site, command, repeat)
         db = app.database_for(kind)
         for line in status_lines(read_state(db, names), names, db.name, clock.wall()):
             click.echo(line)
@@ -167,21 +183,79 @@ def enqueue_command(
         raise SystemExit(code)
 
 
-def _check_status_alone(
-    ctx: click.Context, site: str | None, command: Sequence[str] | None, repeat: bool
+def _check_alone(
+    ctx: click.Context,
+    flag: str,
+    site: str | None,
+    command: Sequence[str] | None,
+    repeat: bool,
+    status: bool = False,
 ) -> None:
-    """``--status`` only reads: what would steer a turn is a mistake, not to be ignored."""
+    """``--status`` and ``--check`` only read: what would steer a turn is a mistake."""
     if site is not None or command is not None:
-        raise InputError("gasp enqueue --status takes no SITE and no command")
-    given = [
-        f"--{name.replace('_', '-')}"
-        for name in _TIMING_OPTIONS
-        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
-    ]
+        raise InputError(f"gasp enqueue {flag} takes no SITE and no command")
+    given = [f"--{name.replace('_', '-')}" for name in _TIMING_OPTIONS if _given(ctx, name)]
     if repeat:
         given.append("--repeat")
+    if status:
+        given.append("--status")
     if given:
-        raise InputError(f"gasp enqueue --status takes no {', '.join(given)}: it only reads")
+        raise InputError(f"gasp enqueue {flag} takes no {', '.join(given)}: it only reads")
+
+
+def _kind_of(app: App, database: str) -> Kind:
+    """Which of this site's databases the turn is in, found by its name (no read)."""
+    names: dict[Kind, str] = {
+        "production": app.config.database.production,
+        "processing": app.config.database.processing,
+    }
+    for kind, name in names.items():
+        if name == database:
+            return kind
+    raise InputError(
+        f"gasp enqueue --check: the turn is in database {database!r} ({DATABASE_ENV}), "
+        "which this site's configuration does not name: give the configuration of the "
+        "gasp enqueue that started the command"
+    )
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+
+
+def _check_turn(app: App, ctx: click.Context, leader_doc: str, sites_doc: str, kind: Kind) -> None:
+    """``--check``: exit 0 while the environment's turn is current, 1 (and why) if not.
+
+    The command was given its turn's leader document in the environment, so that is the
+    one read unless ``--leader-doc`` names it; naming another is a mistake, not a lost
+    turn. ``--sites-doc`` is checked against the leader document only when given: the
+    environment does not carry it, and a command of a renamed turn must not need it.
+    Without ``--kind``, the database is the one of this site's two that the environment
+    names (``GASP_TURN_DATABASE``): a command of a ``--kind processing`` turn needs no
+    option either. Opening the database and that one read are all it costs.
+    """
+    fence = TurnFence.from_environment()
+    if fence is None:
+        raise InputError(
+            f"gasp enqueue --check: {TOKEN_ENV} is not set: "
+            "run it from a command that gasp enqueue started"
+        )
+    if _given(ctx, "leader_doc") and os.environ.get(LEADER_DOC_ENV, leader_doc) != leader_doc:
+        raise InputError(
+            f"gasp enqueue --check: --leader-doc {leader_doc!r} is not the turn's leader "
+            f"document ({LEADER_DOC_ENV}={os.environ[LEADER_DOC_ENV]!r})"
+        )
+    if _given(ctx, "leader_doc"):
+        fence.leader_doc = leader_doc
+    TurnDocuments.checked(fence.leader_doc, sites_doc)
+    if not _given(ctx, "kind") and fence.database is not None:
+        kind = _kind_of(app, fence.database)
+    why = fence.why_not_current(
+        app.database_for(kind), sites_doc if _given(ctx, "sites_doc") else None
+    )
+    if why is not None:
+        click.echo(f"gasp enqueue --check: {why}", err=True)
+        raise SystemExit(1)
 
 
 def _clock_offset(seconds: float) -> float:

@@ -11,11 +11,15 @@ The check is one read before each batch, not part of the batch's write: a proces
 between the two could still land that one batch after its turn ended. Each pass is still
 claimed by one site only (claims are revision-guarded), so the worst case is one batch
 of claims at a time the turn was another site's, never a pass claimed twice.
+
+Any other command can make the same check before each of its side effects with
+``gasp enqueue --check`` (``why_not_current``): the same one read, as a process.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,6 +32,7 @@ SITE_ENV = "GASP_TURN_SITE"
 LEADER_DOC_ENV = "GASP_TURN_LEADER_DOC"
 DATABASE_ENV = "GASP_TURN_DATABASE"
 NUMBER_ENV = "GASP_TURN_NUMBER"
+TOKEN_PATTERN = re.compile(r"[0-9a-f]{32}")  # as ``documents.Token``: uuid4().hex
 
 
 def turn_environment(
@@ -75,8 +80,45 @@ class TurnFence:
             self.lost = self._why_lost(db)
         return self.lost is None
 
+    def why_not_current(self, db: Database, sites_doc: str | None = None) -> str | None:
+        """``gasp enqueue --check``: None while the turn is current, else why not; one read.
+
+        Unlike ``holds``, which must fail closed inside ``gasp client``, this tells a
+        mistake in what was asked (a token that is no token, another database, another
+        turn's documents, a corrupt leader document) from a turn that has passed: the
+        first is bad input (``InputError``, exit 2), to be fixed rather than waited out.
+        ``sites_doc``, when given, must be the one the leader document belongs to.
+        """
+        if not TOKEN_PATTERN.fullmatch(self.token):
+            raise InputError(f"{TOKEN_ENV} is not a turn token (32 hex digits): {self.token!r}")
+        if self.database is not None and db.name != self.database:
+            raise InputError(
+                f"{self._mine} is a turn on database {self.database!r}, not {db.name!r}: "
+                "give the --kind (and configuration) of the gasp enqueue that runs it"
+            )
+        raw = db.get_many([self.leader_doc])[0]
+        if raw is None:
+            return f"{self._mine}: the leader document {self.leader_doc!r} is gone"
+        doc = parse_document(LeaderDoc, raw)
+        if sites_doc is not None and doc.sites_doc != sites_doc:
+            raise InputError(
+                f"leader document {self.leader_doc!r} belongs to the sites document "
+                f"{doc.sites_doc!r}, not {sites_doc!r}: give matching --leader-doc and --sites-doc"
+            )
+        return self._compare(doc)
+
+    @property
+    def _mine(self) -> str:
+        return f"turn {self.number} of {self.site}"
+
+    def _compare(self, doc: LeaderDoc) -> str | None:
+        if doc.token == self.token:
+            return None
+        holder = f"{doc.executing} holds turn {doc.turn}" if doc.executing else "nobody holds it"
+        return f"{self._mine} is no longer current ({holder})"
+
     def _why_lost(self, db: Database) -> str | None:
-        mine = f"turn {self.number} of {self.site}"
+        mine = self._mine
         if self.database is not None and db.name != self.database:
             return f"{mine} is a turn on database {self.database!r}, not {db.name!r}"
         raw = db.get_many([self.leader_doc])[0]
@@ -86,7 +128,4 @@ class TurnFence:
             doc = parse_document(LeaderDoc, raw)
         except InputError as exc:
             return f"{mine}: {exc}"
-        if doc.token == self.token:
-            return None
-        holder = f"{doc.executing} holds turn {doc.turn}" if doc.executing else "nobody holds it"
-        return f"{mine} is no longer current ({holder})"
+        return self._compare(doc)

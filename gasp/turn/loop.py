@@ -16,7 +16,14 @@ Exclusivity rests on two rules kept by every site about itself, on its own clock
 * **after a gap, give the turn back**: if two successful beats are further apart than the
   lease (the process was frozen, cut off, or the store was down), others may already be
   moving its turn on a judgement made during the gap. The site then never starts a
-  command under the turn it held; it reports it done and waits for a new one.
+  command under the turn it held, and stops one still running under it (the read that
+  followed the gap may have come just before the leader's write); it reports the turn
+  done and waits for a new one.
+
+Every log line about a gap gives the gap as measured on our monotonic clock since the
+last successful beat began (after a freeze, about how long the machine was gone), not
+the lease it went past. The heartbeat's ``state`` is written again as soon as the command
+starts or is stopped, so ``--status`` shows who is executing without waiting a delay.
 
 When the turn is lost while the command runs (possible only after such a gap: a frozen
 site wakes up), the command is terminated (SIGTERM, then SIGKILL after a grace of half a
@@ -92,6 +99,7 @@ class Enqueue:
         self.lost_race = False
         self.leading = False  # whether our last write made or kept us leader
         self._warned: set[str] = set()
+        self._gap = 0.0  # between the last two successful beats: what a gap is measured by
 
     # -- joining and leaving ---------------------------------------------------------
 
@@ -181,7 +189,7 @@ class Enqueue:
         """One heartbeat: beat, read, judge, lead if it falls to us, follow the turn."""
         self.lost_race = False
         if self.running is not None and self._lease_left() <= 0:
-            self._stop_command(f"no heartbeat for {self.timing.lease_s:g} s: lease expired")
+            self._stop_command(f"{self._gap_text()}: lease expired")
         began = self._beat()
         state = read_state(self.db, self.names, also=(self.site,))
         now = self.clock.elapsed()
@@ -272,7 +280,17 @@ class Enqueue:
     def _unbroken(self, began: float, now: float) -> bool:
         """Whether this beat continues an unbroken run (see the module docstring)."""
         previous, self.last_beat = self.last_beat, began
-        return previous is not None and now - previous <= self.timing.lease_s
+        self._gap = now - previous if previous is not None else 0.0
+        return previous is not None and self._gap <= self.timing.lease_s
+
+    def _gap_text(self) -> str:
+        """How long since our last successful beat began, as measured (not the lease).
+
+        After a freeze this is the real gap, which people compare with how long the
+        machine was gone; the lease is only the limit it went past.
+        """
+        since = self.clock.elapsed() - self.last_beat if self.last_beat is not None else 0.0
+        return f"no heartbeat for {since:.1f} s (lease {self.timing.lease_s:g} s)"
 
     def _lease_left(self) -> float:
         if self.last_beat is None:
@@ -331,11 +349,21 @@ class Enqueue:
             if token != self.running_turn[0]:
                 holder = leader.executing if leader is not None else None
                 self._stop_command(f"turn lost ({holder or 'nobody'} holds the turn now)")
+                self._beat()  # no longer executing: say so now, not a delay later
+            elif not unbroken:
+                # Frozen between the lease check and the beat: the turn may be moving on
+                # a judgement made during the gap that our read came too early to see.
+                self._stop_command(f"heartbeat gap of {self._gap:.1f} s: turn given back")
+                self._beat()
             return
         if leader is None or token is None or token == self.heartbeat.done:
             return
         if not unbroken:
-            self.log(self._line(f"heartbeat gap: turn {leader.turn} given back, not used"))
+            self.log(
+                self._line(
+                    f"heartbeat gap of {self._gap:.1f} s: turn {leader.turn} given back, not used"
+                )
+            )
             self._mark_done(token)
             self._beat()  # tell the leader now, so the turn moves on without waiting
             return
@@ -360,13 +388,19 @@ class Enqueue:
         self.log(
             self._line(f"turn {number}: started pid {running.pid}: {shlex.join(self.command)}")
         )
+        # The beat of this tick was written before the command started and said "waiting":
+        # publish "executing" now, or --status would show it only a whole delay later.
+        self._beat()
 
     def _command_ended(self, status: int) -> None:
         assert self.running_turn is not None
         token, number = self.running_turn
         late = ""
         if self._lease_left() <= 0:  # we were frozen or cut off while it ran
-            late = ", after this site's lease had expired (the turn may have passed meanwhile)"
+            late = (
+                f", after this site's lease had expired ({self._gap_text()}; "
+                "the turn may have passed meanwhile)"
+            )
         self.log(self._line(f"turn {number}: command ended with exit status {status}{late}"))
         self._finish_turn(token, status)
 

@@ -4,15 +4,18 @@
 published it. The age of each heartbeat is measured on the machine running ``--status``
 against the site's own timestamp, so it carries whatever skew lies between the two
 clocks: it is there for people, and no decision of the turn is ever taken from it.
-A heartbeat whose time is not a real one never gets this far: it is read as corrupt, and
-its site's line says why (``state.read_state``).
+"state" is what the site last wrote about itself: ``executing`` from the beat written
+right after its command started until the one after it ended (``loop.py``), so it agrees
+with "holds turn" except for the moments a turn is handed over (given, not yet started;
+lost, not yet noticed). A heartbeat whose time is not a real one never gets this far: it
+is read as corrupt, and its site's line says why (``state.read_state``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from gasp.turn.documents import TurnDocuments
+from gasp.turn.documents import LeaderDoc, TurnDocuments
 from gasp.turn.state import TurnState
 from gasp.values import parse_timestamp
 
@@ -24,6 +27,11 @@ def _age(at: str, now: datetime) -> str:
     if abs(seconds) < 7200:
         return f"{seconds / 60:.1f}min"
     return f"{seconds / 3600:.1f}h"
+
+
+def _holds(site: str, holder: str | None, doc: LeaderDoc | None) -> str:
+    """The turn number on the row of the site the leader document gives it to."""
+    return str(doc.turn) if doc is not None and site == holder else "-"
 
 
 def status_lines(state: TurnState, names: TurnDocuments, database: str, now: datetime) -> list[str]:
@@ -47,20 +55,30 @@ def status_lines(state: TurnState, names: TurnDocuments, database: str, now: dat
             else f"executing: nobody (turns so far: {doc.turn})"
         )
     active = set(doc.active) if doc is not None else set()
-    header = ("site", "state", "beats", "last heartbeat (its clock)", "age here", "active")
+    holder = doc.executing if doc is not None else None
+    header = (
+        "site",
+        "state",
+        "beats",
+        "holds turn",
+        "last heartbeat (its clock)",
+        "age here",
+        "active",
+    )
     rows: list[tuple[str, ...]] = [header]
     for site in state.site_names:
         heartbeat = state.heartbeats.get(site)
         if heartbeat is None:
             why = state.corrupt.get(site)
             shown = ("corrupt", why) if why else ("-", "no heartbeat document")
-            rows.append((site, shown[0], "-", shown[1], "-", "no"))
+            rows.append((site, shown[0], "-", _holds(site, holder, doc), shown[1], "-", "no"))
             continue
         rows.append(
             (
                 site,
                 heartbeat.state,
                 str(heartbeat.beat),
+                _holds(site, holder, doc),
                 heartbeat.at,
                 _age(heartbeat.at, now),
                 "yes" if site in active else "no",
