@@ -16,7 +16,7 @@ from gasp.errors import InputError, NotFound, StoreError
 from gasp.model.documents import Kind
 from gasp.model.run import RUN_TYPES, RunDocument, run_id
 from gasp.progress import progress
-from gasp.runs.metadata import RunRow, store_metadata
+from gasp.runs.metadata import ImportSummary, RunRow, store_metadata
 from gasp.runs.postgres import read_postgres
 from gasp.runs.register import check_folder, register_runs
 from gasp.runs.table import read_table
@@ -39,7 +39,9 @@ def runs_register(app: App, folder: Path) -> None:
 
     Every raw file is checked against its run's sidecar (size, adler32) and against what
     was registered before; only then are new files copied to the storage element and the
-    run documents written. Running it again copies and writes nothing new.
+    run documents written. Running it again copies and writes nothing new. A sidecar's
+    run type that differs from the run's document (an imported run table) is reported;
+    the document's type is kept.
     """
     db = app.database_for(RUNS_DB)
     plans = check_folder(db, folder, progress=progress)
@@ -55,6 +57,11 @@ def runs_register(app: App, folder: Path) -> None:
         f"registered {summary.runs} runs: {summary.copied} files copied{where}, "
         f"{summary.already} already registered, {summary.written} run documents written"
     )
+    if summary.type_disagreements:
+        click.echo(
+            f"{summary.type_disagreements} runs whose sidecar gives another run type than "
+            f"their run document: kept the document's type (see above)"
+        )
 
 
 @runs_group.command("import")
@@ -66,7 +73,9 @@ def runs_import(app: App, table_file: Path | None, dsn: str | None, table: str |
     """Load run metadata (run, run_type, start, end, complete) from FILE (.json/.csv).
 
     The raw files already registered for a run are kept; the table's metadata replaces
-    the run's type, times and complete flag. The whole table is checked first.
+    the run's type, times and complete flag, except that a run without raw files stays
+    incomplete until they are registered (reported, as is a changed type of a run with
+    files). The whole table is checked first.
     """
     rows: list[RunRow]
     if dsn is not None:
@@ -82,6 +91,34 @@ def runs_import(app: App, table_file: Path | None, dsn: str | None, table: str |
         f"imported {len(rows)} runs from {source}: {summary.created} new, "
         f"{summary.updated} updated, {summary.unchanged} unchanged"
     )
+    for line in import_report(summary):
+        click.echo(line)
+
+
+REPORT_RUNS = 20  # runs named in one report line; a whole table could hold thousands
+
+
+def import_report(summary: ImportSummary) -> list[str]:
+    """The facts an import settled that its user must hear of (not errors: exit status 0)."""
+    lines = []
+    if summary.held:
+        held = sorted(summary.held)
+        named = ", ".join(str(r) for r in held[:REPORT_RUNS])
+        more = f" and {len(held) - REPORT_RUNS} more" if len(held) > REPORT_RUNS else ""
+        lines.append(
+            f"{len(held)} runs listed complete have no raw files yet: kept incomplete (they "
+            f"become complete when their files are registered: gasp runs register): "
+            f"{named}{more}"
+        )
+    retyped = sorted(summary.retyped, key=lambda r: r.run)
+    for change in retyped[:REPORT_RUNS]:
+        lines.append(
+            f"run {change.run}: run type changed from {change.old} (from {change.old_source}) "
+            f"to {change.new}: the run table is the authority on run types"
+        )
+    if len(retyped) > REPORT_RUNS:
+        lines.append(f"... and {len(retyped) - REPORT_RUNS} more runs whose type changed")
+    return lines
 
 
 @runs_group.command("list")

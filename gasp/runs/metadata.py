@@ -4,12 +4,23 @@ A run table says what the detector's run database says of each run: its number, 
 type, start and end, and whether it is complete. ``RunRow`` is one checked row whatever
 the table's format; ``store_metadata`` writes rows into the run documents, keeping the raw
 files registration recorded, in bulk and only where something changes.
+
+The table is the authority on metadata, with one exception and one duty:
+
+* a run is stored complete only when its document has raw files. Processing senses
+  complete runs (view ``runs/complete_by_number``), and a complete run with nothing to
+  process would be offered anyway; such a run is kept incomplete and reported
+  (``ImportSummary.held``) until ``gasp runs register`` records its files, which marks it
+  complete.
+* when the table's run type differs from that of a run whose raw files are registered
+  (its type came from the sidecar, or from an earlier table), the table's type is stored
+  and the change is reported (``ImportSummary.retyped``), never settled silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -108,17 +119,35 @@ def check_unique(rows: Sequence[RunRow]) -> None:
         first[row.run] = row
 
 
+@dataclass(frozen=True)
+class Retyped:
+    """A run with registered files whose type the table changed: reported, not silent."""
+
+    run: int
+    old: str
+    new: str
+    old_source: str
+
+
 @dataclass
 class ImportSummary:
+    """What an import did; ``held`` and ``retyped`` are facts to report, not errors."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    held: list[int] = field(default_factory=list)  # listed complete, no raw files: incomplete
+    retyped: list[Retyped] = field(default_factory=list)
 
 
 def store_metadata(
     db: Database, rows: Sequence[RunRow], source: str, *, progress: Progress = silent
 ) -> ImportSummary:
-    """Write the rows into their run documents, in batches; files already there stay."""
+    """Write the rows into their run documents, in batches; files already there stay.
+
+    A row listed complete is stored complete only if its run has raw files (see the
+    module docstring); the summary says which were held back and which types changed.
+    """
     summary = ImportSummary()
     with progress("importing runs", len(rows)) as advance:
         for begin in range(0, len(rows), BATCH):
@@ -132,35 +161,53 @@ def _store_batch(db: Database, rows: Sequence[RunRow], source: str, summary: Imp
     todo = list(rows)
     for _attempt in range(WRITE_ATTEMPTS):
         current = db.get_many([run_id(row.run) for row in todo])
-        writes: list[tuple[RunRow, RunDocument]] = []
+        writes: list[tuple[RunRow, RunDocument, Retyped | None]] = []
         for row, doc in zip(todo, current, strict=True):
             existing = RunDocument.from_document(doc) if doc is not None else None
             base = existing or RunDocument.new(row.run, row.run_type, source)
+            has_files = bool(base.files())
             wanted = set_metadata(
                 base,
                 run_type=row.run_type,
                 start=row.start,
                 end=row.end,
-                complete=row.complete,
+                complete=row.complete and has_files,
                 source=source,
             )
+            if row.complete and not has_files:
+                summary.held.append(row.run)  # decided on this read: a retry re-reads
             if existing is not None and wanted == existing:
                 summary.unchanged += 1
                 continue
-            writes.append((row, wanted))
-        results = db.bulk([doc.to_document() for _, doc in writes]) if writes else []
+            retyped = None
+            if existing is not None and has_files and existing.run_type != row.run_type:
+                retyped = Retyped(row.run, existing.run_type, row.run_type, existing.source)
+            writes.append((row, wanted, retyped))
+        results = db.bulk([doc.to_document() for _, doc, _ in writes]) if writes else []
         todo = []
-        for (row, written), result in zip(writes, results, strict=True):
+        for (row, written, retyped), result in zip(writes, results, strict=True):
             if result.ok:
                 if written.rev is None:
                     summary.created += 1
                 else:
                     summary.updated += 1
+                if retyped is not None:
+                    summary.retyped.append(retyped)
             else:
+                if row.complete and row.run in summary.held:
+                    summary.held.remove(row.run)  # merged again below, decided afresh
                 todo.append(row)  # written meanwhile by someone else: merge again
         if not todo:
             return
     raise StoreError(f"run documents still conflicting after {WRITE_ATTEMPTS} attempts")
 
 
-__all__ = ["COLUMNS", "ImportSummary", "RunRow", "check_row", "check_unique", "store_metadata"]
+__all__ = [
+    "COLUMNS",
+    "ImportSummary",
+    "Retyped",
+    "RunRow",
+    "check_row",
+    "check_unique",
+    "store_metadata",
+]

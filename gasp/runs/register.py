@@ -18,6 +18,11 @@ identical (the upload of an identical file under its final name succeeds without
 again) and records them; a killed upload leaves only a hidden temporary copy, which the
 re-run removes. Registering again changes nothing: files already recorded with the same
 checksum are neither copied nor written again.
+
+A run's type belongs to the imported run table (``gasp runs import``): registration sets
+it only on a new run document. When the sidecar says another type than the document
+already has, the document's is kept and the disagreement is reported (``RunPlan.
+type_disagreement``), so that neither side is overruled silently.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ class RunPlan:
     existing: RunDocument | None
     to_copy: list[tuple[int, SidecarFile]] = field(default_factory=list)
     already: int = 0
+    type_disagreement: str | None = None  # a line to report; the document's type is kept
 
 
 @dataclass
@@ -64,6 +70,7 @@ class RegisterSummary:
     already: int = 0
     written: int = 0
     elements: set[str] = field(default_factory=set)
+    type_disagreements: int = 0  # runs whose sidecar type differs from the document's
 
 
 def check_folder(db: Database, folder: Path, *, progress: Progress = silent) -> list[RunPlan]:
@@ -71,19 +78,24 @@ def check_folder(db: Database, folder: Path, *, progress: Progress = silent) -> 
     sidecars = find_sidecars(folder)
     problems: list[str] = []
     parsed: list[Sidecar] = []
+    paths: list[Path] = []
     for path in sidecars:
         try:
             parsed.append(read_sidecar(path))
         except InputError as exc:
             problems.append(str(exc))
+        else:
+            paths.append(path)
     problems += same_run_problems(sidecars)
     docs = db.get_many([run_id(s.run) for s in parsed]) if parsed else []
     plans = []
     total = sum(len(s.files()) for s in parsed)
     with progress("checking raw files", total) as advance:
-        for sidecar, doc in zip(parsed, docs, strict=True):
+        for sidecar, path, doc in zip(parsed, paths, docs, strict=True):
             existing = _existing(doc, problems)
-            plan = RunPlan(sidecar, existing)
+            plan = RunPlan(
+                sidecar, existing, type_disagreement=_disagreement(path, sidecar, existing)
+            )
             for subrun, entry in sidecar.files():
                 problem = _check_file(folder, sidecar, existing, entry)
                 advance(1)
@@ -98,6 +110,21 @@ def check_folder(db: Database, folder: Path, *, progress: Progress = silent) -> 
         head = f"{folder}: nothing registered, {len(problems)} problem(s):\n  "
         raise InputError(problems[0] if len(problems) == 1 else head + "\n  ".join(problems))
     return plans
+
+
+def _disagreement(path: Path, side: Sidecar, existing: RunDocument | None) -> str | None:
+    """The line reporting that ``path`` gives its run another type than its document.
+
+    Not a problem that stops registration: the files are what they are, and the type is
+    the run table's to say (an import), or was said first by an earlier sidecar.
+    """
+    if existing is None or side.run_type == existing.run_type:
+        return None
+    return (
+        f"run {side.run}: {path} says run type {side.run_type}, the run document says "
+        f"{existing.run_type} (from {existing.source}): kept {existing.run_type} (the run "
+        f"table is the authority on run types: gasp runs import)"
+    )
 
 
 def _existing(doc: dict[str, object] | None, problems: list[str]) -> RunDocument | None:
@@ -203,6 +230,9 @@ def register_runs(
             if doc is not None:
                 pending.append(doc)
             say(_line(plan, len(copied)))
+            if plan.type_disagreement is not None:
+                say(plan.type_disagreement)
+                summary.type_disagreements += 1
             if len(pending) >= BATCH_RUNS:
                 summary.written += write_documents(db, pending, plans_by_run(plans))
                 pending = []

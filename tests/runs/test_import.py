@@ -32,7 +32,9 @@ def test_json_import_creates_runs_and_is_idempotent(
     assert first.returncode == 0, first.stderr
     assert "imported 2 runs from import:runs.json: 2 new, 0 updated, 0 unchanged" in first.stdout
     docs = run_documents(processing())
-    assert docs[100151]["end"] == "2024-03-01T11:00:00Z" and docs[100151]["complete"] is True
+    # listed complete, but no raw file is registered: kept incomplete, and said so
+    assert docs[100151]["end"] == "2024-03-01T11:00:00Z" and docs[100151]["complete"] is False
+    assert "1 runs listed complete have no raw files yet: kept incomplete" in first.stdout
     assert docs[100152]["run_type"] == "PCA" and docs[100152]["end"] is None
     assert docs[100152]["source"] == "import:runs.json" and docs[100152]["subruns"] == []
     again = gasp("runs", "import", "runs.json")
@@ -56,13 +58,96 @@ def test_csv_import_keeps_registered_files(
     assert "1 new, 1 updated" in result.stdout
     docs = run_documents(processing())
     assert docs[100151]["subruns"] == registered["subruns"]
-    assert docs[100151]["run_type"] == "DeployedSource"
+    assert docs[100151]["run_type"] == "DeployedSource" and docs[100151]["complete"] is True
     assert docs[100151]["source"] == "import:runs.csv"
     assert docs[100153]["complete"] is False and docs[100153]["start"] is None
-    # registering again keeps the imported metadata and copies nothing
+    # the table's type replaced the sidecar's: stored, and reported
+    assert (
+        "run 100151: run type changed from Physics (from register) to DeployedSource: "
+        "the run table is the authority on run types"
+    ) in result.stdout
+    assert "no raw files yet" not in result.stdout  # 100153 is not listed complete
+    # registering again keeps the imported metadata, copies nothing, and reports the sidecar
     again = gasp("runs", "register", "raw")
     assert again.returncode == 0 and "0 files copied" in again.stdout
+    assert (
+        "run 100151: raw/run_100151.json says run type Physics, the run "
+        "document says DeployedSource (from import:runs.csv): kept DeployedSource"
+    ) in again.stdout
+    assert "1 runs whose sidecar gives another run type" in again.stdout
     assert run_documents(processing())[100151] == docs[100151]
+
+
+def complete_runs(db: Database) -> list[int]:
+    """The runs processing's sensing would offer (the view it reads)."""
+    return [int(row.key) for row in db.view("runs", "complete_by_number")]
+
+
+def test_complete_without_raw_files_stays_incomplete_until_registered(
+    gasp: GaspRunner, site: Path, daq: Daq, processing: OpenDb
+) -> None:
+    """A run table cannot make processing offer a run with nothing to process."""
+    (site / "runs.csv").write_text(
+        "run,run_type,complete\n100151,Physics,true\n100152,PCA,true\n100153,ECA,false\n"
+    )
+    first = gasp("runs", "import", "runs.csv")
+    assert first.returncode == 0, first.stderr
+    assert (
+        "2 runs listed complete have no raw files yet: kept incomplete (they become complete "
+        "when their files are registered: gasp runs register): 100151, 100152"
+    ) in first.stdout
+    docs = run_documents(processing())
+    assert [docs[r]["complete"] for r in (100151, 100152, 100153)] == [False, False, False]
+    assert complete_runs(processing()) == []
+    # the files of 100151 are registered: it becomes complete, and keeps the table's metadata
+    daq(100151, out=site / "raw")
+    registered = gasp("runs", "register", "raw")
+    assert registered.returncode == 0, registered.stderr
+    assert "says run type" not in registered.stdout  # sidecar and table agree
+    docs = run_documents(processing())
+    assert docs[100151]["complete"] is True and docs[100151]["source"] == "import:runs.csv"
+    assert complete_runs(processing()) == [100151]
+    # the same table again: 100151 now has files and stays complete; 100152 is still held
+    again = gasp("runs", "import", "runs.csv")
+    assert again.returncode == 0, again.stderr
+    # (100151 is updated: the table has no start/end and replaces the sidecar's)
+    assert "0 new, 1 updated, 2 unchanged" in again.stdout
+    assert run_documents(processing())[100151]["complete"] is True
+    assert "1 runs listed complete have no raw files yet" in again.stdout
+    assert again.stdout.rstrip().endswith(": 100152")
+    assert complete_runs(processing()) == [100151]
+
+
+def test_an_old_complete_run_without_files_is_repaired(
+    gasp: GaspRunner, site: Path, processing: OpenDb
+) -> None:
+    """A document an older gasp stored complete without files is set incomplete on import."""
+    processing().put({"_id": "run:100151", "type": "run", "run": 100151, "run_type": "Physics",
+                      "source": "postgres", "complete": True, "subruns": []})  # fmt: skip
+    (site / "runs.json").write_text(json.dumps(TABLE[:1]))
+    result = gasp("runs", "import", "runs.json")
+    assert result.returncode == 0, result.stderr
+    assert "0 new, 1 updated" in result.stdout and "no raw files yet" in result.stdout
+    assert run_documents(processing())[100151]["complete"] is False
+    assert complete_runs(processing()) == []
+
+
+def test_register_reports_a_sidecar_type_the_table_contradicts(
+    gasp: GaspRunner, site: Path, daq: Daq, processing: OpenDb
+) -> None:
+    """Table first, then a sidecar of another type: the table's type is kept, and said so."""
+    (site / "runs.csv").write_text("run,run_type,complete\n100151,TELLIE,true\n")
+    assert gasp("runs", "import", "runs.csv").returncode == 0
+    daq(100151, run_type="Physics", out=site / "raw")
+    result = gasp("runs", "register", "raw")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "run 100151: raw/run_100151.json says run type Physics, the run "
+        "document says TELLIE (from import:runs.csv): kept TELLIE (the run table is the "
+        "authority on run types: gasp runs import)"
+    ) in result.stdout
+    doc = run_documents(processing())[100151]
+    assert doc["run_type"] == "TELLIE" and doc["complete"] is True and doc["subruns"]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +227,9 @@ def test_postgres_import(
     assert "imported 2 runs from postgres: 2 new" in result.stdout
     docs = run_documents(processing())
     assert docs[100152]["start"] == "2024-03-01T11:00:00Z"
-    assert docs[100152]["complete"] is True and docs[100152]["source"] == "postgres"
+    # listed complete but without raw files: kept incomplete and reported
+    assert docs[100152]["complete"] is False and docs[100152]["source"] == "postgres"
+    assert "1 runs listed complete have no raw files yet" in result.stdout
     assert docs[100151]["end"] is None and docs[100151]["complete"] is False
     listed = gasp("runs", "list", "--json", "--type", "PCA")
     assert [json.loads(line)["run"] for line in listed.stdout.splitlines()] == [100152]
