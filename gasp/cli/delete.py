@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -27,14 +26,9 @@ from gasp.ops.delete import (
     plan_delete,
 )
 from gasp.ops.operator import operator_name
-from gasp.ops.removal import check_log_path, removal_log
+from gasp.ops.removal import check_log_path, default_log, removal_log
 from gasp.passes.selection import SelectionOptions, candidates
 from gasp.progress import progress
-
-
-def default_log() -> Path:
-    """``gasp-delete-<UTC time>.log`` in the current folder: one log per run, kept."""
-    return Path(f"gasp-delete-{datetime.now(UTC):%Y%m%d-%H%M%S}.log")
 
 
 @click.command("delete")
@@ -56,7 +50,7 @@ def delete_command(
 
     A file already missing counts as deleted. A file that cannot be deleted keeps its data
     document and pass (exit status 1): run the same command again to finish."""
-    path = check_log_path(log_path or default_log())
+    path = check_log_path(log_path or default_log("delete"))
     db, chosen = resolve(app, selection, default_statuses=DEFAULT_STATUSES)
     check_statuses(chosen)
     console = Console()

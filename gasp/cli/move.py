@@ -11,7 +11,6 @@ including a selection with missing or corrupt sources and no ``--skip-bad``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -36,18 +35,13 @@ from gasp.ops.move_plan import (
     plan_move,
     target_element,
 )
-from gasp.ops.removal import check_log_path
+from gasp.ops.removal import check_log_path, default_log
 from gasp.passes.selection import SelectionOptions, candidates
 from gasp.progress import progress
 
 MAX_STREAMS = 256  # as [ops] delete_streams
 SHOWN = 20  # file lines printed per kind; the log has them all
 VALIDATE = "gasp validate with the same selection lists every one"
-
-
-def default_log() -> Path:
-    """``gasp-move-<UTC time>.log`` in the current folder: one log per run, kept."""
-    return Path(f"gasp-move-{datetime.now(UTC):%Y%m%d-%H%M%S}.log")
 
 
 @click.command("move")
@@ -109,7 +103,7 @@ def move_command(
     streams = streams or config.ops.delete_streams
     if streams > MAX_STREAMS:
         raise InputError(f"-j/--streams: at most {MAX_STREAMS} files at once, not {streams}")
-    path = check_log_path(log_path or default_log())
+    path = check_log_path(log_path or default_log("move"))
     db, chosen = resolve(app, selection, default_statuses=DEFAULT_STATUSES)
     check_statuses(chosen)
     keys = [row.key for row in candidates(db, chosen)]

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -71,6 +72,11 @@ def removal_log(path: Path) -> Iterator[RemovalLog]:
         yield RemovalLog(handle, path)
 
 
+def default_log(command: str) -> Path:
+    """``gasp-<command>-<UTC time>.log`` in the current folder: one log per run, kept."""
+    return Path(f"gasp-{command}-{datetime.now(UTC):%Y%m%d-%H%M%S}.log")
+
+
 def check_log_path(path: Path) -> Path:
     """The log's path if it can be written, else ``InputError`` naming it and why.
 
@@ -118,6 +124,7 @@ __all__ = [
     "Removal",
     "RemovalLog",
     "check_log_path",
+    "default_log",
     "removal_log",
     "remove_files",
     "remove_one",
